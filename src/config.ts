@@ -1,0 +1,241 @@
+/**
+ * The only reader of the environment. Every variable is parsed and validated here, every problem is
+ * collected, and start-up is refused with the whole list rather than the first mistake.
+ */
+import { PACKAGE_STATUSES, type PackageStatus } from "./domain/package.js";
+import type { TransitionConfig } from "./domain/shipment.js";
+
+export type { TransitionConfig };
+
+export type NodeEnv = "development" | "production" | "test";
+
+
+export interface OmsConfig {
+  /** null: run the embedded simulator. */
+  baseUrl: string | null;
+  token: string;
+  authScheme: string;
+  transitions: TransitionConfig;
+  /** Extra or overriding `enum_value → status` pairs. */
+  statusMap: ReadonlyMap<string, PackageStatus>;
+  cargoCompaniesPath: string;
+  timeoutMs: number;
+  maxConnections: number;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  production: boolean;
+  host: string;
+  port: number;
+  oms: OmsConfig;
+  apiKeys: readonly string[];
+  routerSecret: string | null;
+  corsOrigins: readonly string[];
+  logLevel: string;
+  maxBodyBytes: number;
+  simulatorPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The demo token and transitions of the embedded simulator (see the contract's demo data). */
+export const SIMULATOR_TOKEN = "demo-oms-token";
+export const SIMULATOR_TRANSITIONS = "packed:41,shipped:42,delivered:43,attempted_delivery:44";
+const DEFAULT_CARGO_COMPANIES_PATH = "/api/v1/oms/cargo_companies/";
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/**
+ * Parses `env` (process.env in production, a literal in tests) into a frozen Config.
+ * @throws ConfigError listing every invalid or missing value.
+ */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const p = new Parser(env, problems);
+
+  const nodeEnv = p.oneOf("NODE_ENV", ["development", "production", "test"], "development") as NodeEnv;
+  const production = nodeEnv === "production";
+  const baseUrl = p.baseUrl("OMS_BASE_URL");
+  const token = env.OMS_API_TOKEN?.trim() ?? "";
+  if (baseUrl !== null && token === "") problems.push("OMS_API_TOKEN is required when OMS_BASE_URL is set.");
+  if (baseUrl === null && production) {
+    problems.push("OMS_BASE_URL is required in production (the embedded simulator is for development only).");
+  }
+  const apiKeys = p.list("API_KEYS");
+  if (production && apiKeys.length === 0) problems.push("API_KEYS is required in production.");
+  const transitionsRaw = env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
+
+  const config: Config = {
+    nodeEnv,
+    production,
+    host: env.HOST?.trim() || "127.0.0.1",
+    port: p.int("PORT", 4000, 0, 65535),
+    oms: {
+      baseUrl,
+      token: baseUrl === null ? SIMULATOR_TOKEN : token,
+      authScheme: p.word("OMS_AUTH_SCHEME", "Token"),
+      transitions: parseTransitions(transitionsRaw, problems),
+      statusMap: parseStatusMap(env.OMS_STATUS_MAP ?? "", problems),
+      cargoCompaniesPath: p.path("OMS_CARGO_COMPANIES_PATH", DEFAULT_CARGO_COMPANIES_PATH),
+      // Shorter than a federation router's default 30 s, so the router never times out before we answer.
+      timeoutMs: p.int("OMS_TIMEOUT_MS", 10_000, 50, 29_000),
+      maxConnections: p.int("OMS_MAX_CONNECTIONS", 32, 1, 1024),
+    },
+    apiKeys,
+    routerSecret: env.ROUTER_SECRET?.trim() || null,
+    corsOrigins: p.origins("CORS_ORIGINS"),
+    logLevel: p.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    maxBodyBytes: p.int("MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
+    simulatorPort: p.int("OMS_SIMULATOR_PORT", 4010, 0, 65535),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** `packed:41,shipped:42` or one bare id for every status. Exported for tests. */
+export function parseTransitions(raw: string, problems: string[]): TransitionConfig {
+  const byStatus = new Map<PackageStatus, number>();
+  if (/^\s*\d+\s*$/.test(raw)) {
+    const id = Number(raw);
+    if (Number.isSafeInteger(id) && id > 0) return { kind: "single", id };
+  }
+  for (const [key, value] of pairs(raw)) {
+    const status = key.toLowerCase() as PackageStatus;
+    const id = Number(value);
+    if (!PACKAGE_STATUSES.includes(status) || status === "other") {
+      problems.push(`OMS_SHIPMENT_TRANSITIONS: unknown status "${key}" (expected one of ${knownStatuses()}).`);
+    } else if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
+      problems.push(`OMS_SHIPMENT_TRANSITIONS: transition id for "${key}" must be a positive integer, got "${value}".`);
+    } else {
+      byStatus.set(status, id);
+    }
+  }
+  return { kind: "perStatus", byStatus };
+}
+
+/** `600:shipped,700:delivered`. Exported for tests. */
+export function parseStatusMap(raw: string, problems: string[]): Map<string, PackageStatus> {
+  const map = new Map<string, PackageStatus>();
+  for (const [key, value] of pairs(raw)) {
+    const status = value.toLowerCase() as PackageStatus;
+    if (!/^\d+$/.test(key)) {
+      problems.push(`OMS_STATUS_MAP: "${key}" is not an OMS state number (enum_value).`);
+    } else if (!PACKAGE_STATUSES.includes(status) || status === "other") {
+      problems.push(`OMS_STATUS_MAP: unknown status "${value}" for ${key} (expected one of ${knownStatuses()}).`);
+    } else {
+      map.set(key, status);
+    }
+  }
+  return map;
+}
+
+// Private: both maps share the `key:value,key:value` syntax; a malformed pair is yielded with an
+// empty value so that the caller reports it with its own variable name.
+function* pairs(raw: string): Generator<[string, string]> {
+  for (const item of raw.split(",")) {
+    if (item.trim() === "") continue;
+    const [key = "", value = "", ...rest] = item.split(":").map((s) => s.trim());
+    yield [key, rest.length > 0 ? `${value}:${rest.join(":")}` : value];
+  }
+}
+
+function knownStatuses(): string {
+  return PACKAGE_STATUSES.filter((s) => s !== "other").join(", ");
+}
+
+// Private: small typed readers that record a problem instead of throwing, so all are reported.
+class Parser {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === "" ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${value}".`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf(name: string, allowed: readonly string[], fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(", ")}, got "${value}".`);
+      return fallback;
+    }
+    return value;
+  }
+
+  word(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(value)) {
+      this.problems.push(`${name} must be a single word such as Token or Bearer, got "${value}".`);
+      return fallback;
+    }
+    return value;
+  }
+
+  path(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!/^\/[A-Za-z0-9/_.-]*$/.test(value)) {
+      this.problems.push(`${name} must be an absolute URL path such as ${fallback}, got "${value}".`);
+      return fallback;
+    }
+    return value;
+  }
+
+  list(name: string): string[] {
+    return (this.raw(name) ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  }
+
+  baseUrl(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    const url = URL.canParse(value) ? new URL(value) : null;
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      this.problems.push(`${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${value}".`);
+      return null;
+    }
+    if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+      this.problems.push(`${name} must not contain credentials, a query or a fragment.`);
+      return null;
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  }
+
+  origins(name: string): string[] {
+    return this.list(name).filter((origin) => {
+      const ok = URL.canParse(origin) && new URL(origin).origin === origin;
+      if (!ok) this.problems.push(`${name}: "${origin}" is not an origin such as https://app.example.com.`);
+      return ok;
+    });
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !(value instanceof Map)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,53 @@
+/**
+ * Per-request context: who is calling, the request's loaders, and what the request cost at the OMS
+ * (for the request log line). Built once per HTTP request; loaders are created only when used.
+ */
+import DataLoader from "dataloader";
+import type { Logger } from "pino";
+import type { PackageRecord } from "./domain/package.js";
+import type { CallOptions, CargoCompanyRecord, OmsCall, OmsPort } from "./domain/ports.js";
+import type { TransitionConfig } from "./domain/shipment.js";
+
+/** What lives as long as the process and every request shares. */
+export interface AppServices {
+  oms: OmsPort;
+  transitions: TransitionConfig;
+  log: Logger;
+}
+
+export interface RequestStats {
+  operation: string | null;
+  /** The business outcome of a mutation (union member), or the error code of a failed request. */
+  outcome: string | null;
+  omsCalls: OmsCall[];
+}
+
+export class GatewayContext {
+  readonly stats: RequestStats = { operation: null, outcome: null, omsCalls: [] };
+  readonly callOptions: CallOptions = { onCall: (call) => this.stats.omsCalls.push(call) };
+  private packageLoader?: DataLoader<number, PackageRecord | null>;
+  private cargoCompanyLoader?: DataLoader<number, CargoCompanyRecord | null>;
+
+  constructor(
+    readonly app: AppServices,
+    readonly requestId: string,
+  ) {}
+
+  /** Packages by id for this request: each id is read once, concurrent reads are batched. */
+  get packages(): DataLoader<number, PackageRecord | null> {
+    this.packageLoader ??= new DataLoader((ids) =>
+      Promise.all(ids.map((id) => this.app.oms.getPackage(id, this.callOptions).catch((error: Error) => error))),
+    );
+    return this.packageLoader;
+  }
+
+  /** Cargo companies by id: one list read serves every lookup of the request. */
+  get cargoCompanies(): DataLoader<number, CargoCompanyRecord | null> {
+    this.cargoCompanyLoader ??= new DataLoader(async (ids) => {
+      const all = await this.app.oms.listCargoCompanies(this.callOptions);
+      const byId = new Map(all.map((company) => [company.id, company]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    return this.cargoCompanyLoader;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Failures to talk to the OMS, as opposed to answers from it. Each carries the stable code a caller
+ * sees in `extensions.code`.
+ */
+export type OmsErrorCode = "OMS_UNAVAILABLE" | "OMS_UNAUTHORIZED" | "OMS_RATE_LIMITED" | "OMS_OUTCOME_UNKNOWN";
+
+export class OmsError extends Error {
+  override readonly name = "OmsError";
+
+  constructor(
+    readonly code: OmsErrorCode,
+    message: string,
+    readonly details: {
+      /** The HTTP status the OMS answered with, when it answered. */
+      status?: number;
+      retryAfterSeconds?: number;
+      /** True when a command may have been applied although no answer arrived. */
+      maybeApplied?: boolean;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, { cause: details.cause });
+  }
+}
+
+export function isOmsError(error: unknown): error is OmsError {
+  return error instanceof OmsError;
+}

@@ -1,0 +1,46 @@
+/**
+ * What the domain needs from the OMS, stated without HTTP. `oms/oms-client.ts` implements it; tests
+ * and the simulator-backed app use the same implementation.
+ */
+import type { PackageRecord } from "./package.js";
+import type { UpdateShipmentOutcome } from "./shipment.js";
+
+export interface CargoCompanyRecord {
+  id: number;
+  name: string;
+  erpCode: string | null;
+  shippingCompany: string | null;
+}
+
+/** One OMS call, reported as it ends so a request can log what it cost. */
+export interface OmsCall {
+  route: "command" | "package" | "packages" | "cargo_companies" | "probe";
+  method: string;
+  /** null when no answer arrived. */
+  status: number | null;
+  ms: number;
+}
+
+export interface CallOptions {
+  onCall?: (call: OmsCall) => void;
+}
+
+/** The arguments of the shipment command once a transition has been chosen. */
+export interface ShipmentCommandBody {
+  transitionId: number;
+  trackingNumber: string;
+  queryNumber: string | null;
+  cargoCompanyId: number;
+}
+
+export interface OmsPort {
+  /**
+   * Sends the command once; never retries. Answers become outcomes; failures to get an answer throw
+   * OmsError (OMS_OUTCOME_UNKNOWN when the command may have been applied).
+   */
+  updateShipment(packageId: number, body: ShipmentCommandBody, options?: CallOptions): Promise<UpdateShipmentOutcome>;
+  /** null when the OMS has no such package. */
+  getPackage(id: number, options?: CallOptions): Promise<PackageRecord | null>;
+  /** Every cargo company, all pages followed. */
+  listCargoCompanies(options?: CallOptions): Promise<CargoCompanyRecord[]>;
+}

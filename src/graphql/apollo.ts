@@ -1,0 +1,111 @@
+/**
+ * The Apollo Server instance for /graphql: plugins, error masking and the request bookkeeping that
+ * feeds the request log line.
+ */
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
+import { type GraphQLFormattedError, GraphQLError } from "graphql";
+import type { GatewayContext } from "../context.js";
+import { OmsError } from "../domain/errors.js";
+import type { Logger } from "../logger.js";
+import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
+import { publicSchema } from "./schema.js";
+
+export interface ApolloOptions {
+  production: boolean;
+  log: Logger;
+}
+
+export function createApollo(options: ApolloOptions): ApolloServer<GatewayContext> {
+  return new ApolloServer<GatewayContext>({
+    schema: publicSchema(),
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: options.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    // Apollo would otherwise read APOLLO_KEY from the environment itself; configuration is ours alone.
+    apollo: {},
+    formatError,
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      options.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({
+            embed: { endpointIsEditable: false },
+            document: EXAMPLE_OPERATION,
+            variables: EXAMPLE_VARIABLES,
+            includeCookies: false,
+            footer: false,
+          }),
+      bookkeeping(options.log),
+    ],
+  });
+}
+
+/** Codes of errors whose messages were written for callers and may be shown as they are. */
+function isCallerFacing(error: GraphQLFormattedError): boolean {
+  const code = error.extensions?.code;
+  return typeof code === "string" && code !== "INTERNAL_SERVER_ERROR";
+}
+
+/**
+ * OMS failures keep their stable code and our own message; errors we did not anticipate are masked
+ * (their details are logged with the request id by the bookkeeping plugin).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof OmsError) {
+    const { retryAfterSeconds } = original.details;
+    return {
+      message: original.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: original.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
+    };
+  }
+  if (isCallerFacing(formatted)) return formatted;
+  return {
+    message: "Internal server error",
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+}
+
+function codeOf(error: GraphQLError): string {
+  const original = unwrapResolverError(error);
+  if (original instanceof OmsError) return original.code;
+  const code = error.extensions?.code;
+  return typeof code === "string" ? code : "INTERNAL_SERVER_ERROR";
+}
+
+// Private: records the operation name and outcome for the request log, and logs unexpected errors
+// with their stack (which the caller never sees).
+function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operationName, operation }) {
+          contextValue.stats.operation = operationName ?? operation?.operation ?? null;
+        },
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            const code = codeOf(error);
+            contextValue.stats.outcome ??= code;
+            if (code === "INTERNAL_SERVER_ERROR") {
+              const original = unwrapResolverError(error);
+              log.error({ requestId: contextValue.requestId, err: original, path: error.path }, "unexpected error");
+            }
+          }
+        },
+      };
+    },
+  };
+}

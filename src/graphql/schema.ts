@@ -1,0 +1,20 @@
+/**
+ * The public schema, built from the type-graphql classes. type-graphql's automatic validation stays
+ * off: resolvers call class-validator themselves so that bad input is a ValidationError, not a
+ * top-level error.
+ */
+import type { GraphQLSchema } from "graphql";
+import { buildSchemaSync } from "type-graphql";
+import { PackageResolver } from "./package/package.resolver.js";
+import { ShipmentResolver } from "./shipment/shipment.resolver.js";
+import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
+
+export const resolvers = [PackageResolver, ShipmentResolver, UpdatePackageShipmentResolver] as const;
+
+let cached: GraphQLSchema | undefined;
+
+/** Built once per process: the classes and their metadata never change at run time. */
+export function publicSchema(): GraphQLSchema {
+  cached ??= buildSchemaSync({ resolvers: [...resolvers], validate: false });
+  return cached;
+}

@@ -1,0 +1,81 @@
+import { createUnionType, Field, ID, InterfaceType, ObjectType } from "type-graphql";
+import { Package } from "../package/package.type.js";
+import { Shipment } from "./shipment.type.js";
+
+@InterfaceType({ description: "A business error returned as data: the request was understood and answered." })
+export abstract class MutationError {
+  @Field(() => String, { description: "A sentence for people; switch on the type and codes, not on this text." })
+  message!: string;
+}
+
+@ObjectType({ description: "One problem with one input field." })
+export class FieldError {
+  @Field(() => [String], {
+    description: 'Path into the mutation\'s arguments, e.g. ["input", "trackingNumber"] or ["inputs", "3", "cargoCompanyId"].',
+  })
+  path!: string[];
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => String, {
+    description:
+      "INVALID_ID, INVALID_LENGTH, INVALID_CHARACTERS, OUT_OF_RANGE, PACKAGE_NOT_FOUND, TRANSITION_NOT_CONFIGURED, or OMS_VALIDATION when the OMS refused the value.",
+  })
+  code!: string;
+
+  static of(path: string[], message: string, code: string): FieldError {
+    return Object.assign(new FieldError(), { path, message, code });
+  }
+}
+
+@ObjectType({ implements: MutationError, description: "The input was refused; nothing was changed." })
+export class ValidationError extends MutationError {
+  @Field(() => [FieldError])
+  fieldErrors!: FieldError[];
+
+  static of(message: string, fieldErrors: FieldError[]): ValidationError {
+    return Object.assign(new ValidationError(), { message, fieldErrors });
+  }
+}
+
+@ObjectType({
+  implements: MutationError,
+  description: "The OMS refused to run the command, e.g. because the package is in another status or locked.",
+})
+export class CommandRejected extends MutationError {
+  @Field(() => String, {
+    description:
+      "The OMS error code when it sent one (transition_not_found, transition_not_allowed, transition_state_mismatch, package_locked, ...); else COMMAND_REJECTED.",
+  })
+  code!: string;
+
+  @Field(() => ID)
+  packageId!: string;
+
+  static of(message: string, code: string, packageId: number): CommandRejected {
+    return Object.assign(new CommandRejected(), { message, code, packageId: String(packageId) });
+  }
+}
+
+@ObjectType({ description: "The OMS accepted the new shipment details." })
+export class ShipmentUpdated {
+  @Field(() => Package, { description: "The package as the OMS holds it now. Read lazily: costs an OMS call only when selected." })
+  package?: Package;
+
+  @Field(() => Shipment, { description: "The shipment details now in force." })
+  shipment!: Shipment;
+
+  /** Resolved into `package` only when selected. */
+  packageId!: number;
+
+  static of(packageId: number, shipment: Shipment): ShipmentUpdated {
+    return Object.assign(new ShipmentUpdated(), { packageId, shipment });
+  }
+}
+
+export const UpdatePackageShipmentResult = createUnionType({
+  name: "UpdatePackageShipmentResult",
+  description: "The outcome of the command: ShipmentUpdated (OMS 204), ValidationError (400), CommandRejected (406).",
+  types: () => [ShipmentUpdated, ValidationError, CommandRejected] as const,
+});

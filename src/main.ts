@@ -1,0 +1,74 @@
+/**
+ * The process entry point: the only place that reads process.env (through loadConfig), listens,
+ * handles signals and calls process.exit.
+ */
+import "reflect-metadata";
+import { startGateway } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`oms-graph: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const gateway = await startGateway(config, { log });
+  const graphqlUrl = `${gateway.url}/graphql`;
+  log.info(
+    {
+      graphql: graphqlUrl,
+      oms: gateway.simulator ? gateway.simulator.url : config.oms.baseUrl,
+      simulator: gateway.simulator !== null,
+      production: config.production,
+    },
+    "oms-graph listening",
+  );
+  if (gateway.simulator) {
+    process.stdout.write(
+      [
+        "",
+        `  oms-graph is running on the embedded OMS simulator (no OMS_BASE_URL set).`,
+        `  GraphQL API and Apollo Sandbox: ${graphqlUrl}`,
+        `  OMS simulator:                  ${gateway.simulator.url}  (token: ${gateway.simulator.token})`,
+        `  Health:                         ${gateway.url}/health/ready`,
+        "",
+        "",
+      ].join("\n"),
+    );
+  } else if (config.oms.transitions.kind === "perStatus" && config.oms.transitions.byStatus.size === 0) {
+    log.warn("OMS_SHIPMENT_TRANSITIONS is not set: callers must pass transitionId with every update.");
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "draining: no new connections, finishing in-flight requests");
+    gateway.stop(10_000).then(
+      () => {
+        log.info("stopped");
+        log.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        log.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`oms-graph failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

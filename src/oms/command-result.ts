@@ -1,0 +1,100 @@
+/**
+ * The result mapping of the contract, in one place: an OMS answer to the shipment command becomes a
+ * business outcome, or an OmsError for answers that say nothing about the command itself.
+ */
+import { OmsError } from "../domain/errors.js";
+import type { CommandField, FieldProblem, UpdateShipmentOutcome } from "../domain/shipment.js";
+import type { ShipmentCommandBody } from "../domain/ports.js";
+import { parseOmsErrorBody } from "./error-body.js";
+import type { OmsResponse } from "./http.js";
+
+/** OMS field names of the command body → the input fields a caller sent. */
+const FIELD_OF: Readonly<Record<string, CommandField>> = {
+  awb_number: "trackingNumber",
+  cargo_company: "cargoCompanyId",
+  query_number: "queryNumber",
+  transition_id: "transitionId",
+};
+
+export function mapCommandResponse(
+  res: OmsResponse,
+  packageId: number,
+  sent: ShipmentCommandBody,
+): UpdateShipmentOutcome {
+  const { status } = res;
+  if (status >= 200 && status < 300) {
+    return {
+      kind: "updated",
+      packageId,
+      shipment: {
+        trackingNumber: sent.trackingNumber,
+        queryNumber: sent.queryNumber,
+        cargoCompanyId: sent.cargoCompanyId,
+      },
+    };
+  }
+  if (status === 400) return invalidFrom(res);
+  if (status === 404) {
+    return {
+      kind: "invalid",
+      message: `The OMS has no package ${packageId}.`,
+      problems: [{ field: "packageId", message: `The OMS has no package ${packageId}.`, code: "PACKAGE_NOT_FOUND" }],
+    };
+  }
+  if (status === 406) {
+    const details = parseOmsErrorBody(res.body, header(res, "content-type"));
+    return {
+      kind: "rejected",
+      packageId,
+      code: details.code ?? "COMMAND_REJECTED",
+      message: details.message ?? "The OMS rejected the command.",
+    };
+  }
+  throw errorForStatus(res);
+}
+
+/**
+ * Answers that are not about the request's content: credentials, rate limits, OMS failures, and
+ * anything unexpected (a redirect, which is never followed, included).
+ */
+export function errorForStatus(res: OmsResponse): OmsError {
+  const { status } = res;
+  if (status === 401 || status === 403) {
+    return new OmsError("OMS_UNAUTHORIZED", "The gateway's OMS credentials were refused.", { status });
+  }
+  if (status === 429) {
+    const retryAfterSeconds = parseRetryAfter(header(res, "retry-after"));
+    return new OmsError("OMS_RATE_LIMITED", "The OMS is rate limiting the gateway; try again later.", {
+      status,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+  }
+  return new OmsError("OMS_UNAVAILABLE", `The OMS answered with an unexpected status (${status}).`, { status });
+}
+
+function invalidFrom(res: OmsResponse): UpdateShipmentOutcome {
+  const details = parseOmsErrorBody(res.body, header(res, "content-type"));
+  const problems: FieldProblem[] = [];
+  for (const { field, messages } of details.fieldErrors) {
+    for (const message of messages) {
+      problems.push({ field: FIELD_OF[field] ?? null, message, code: "OMS_VALIDATION" });
+    }
+  }
+  for (const message of details.nonFieldErrors) problems.push({ field: null, message, code: "OMS_VALIDATION" });
+  const message = details.message ?? "The OMS refused the input.";
+  if (problems.length === 0) problems.push({ field: null, message, code: "OMS_VALIDATION" });
+  return { kind: "invalid", message, problems };
+}
+
+function header(res: OmsResponse, name: string): string | null {
+  const value = res.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}

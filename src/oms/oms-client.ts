@@ -1,0 +1,112 @@
+/**
+ * The OMS adapter: implements the domain's port over HTTP. Knows paths, bodies and status codes;
+ * knows nothing of GraphQL.
+ */
+import { OmsError } from "../domain/errors.js";
+import type { PackageRecord, PackageStatus } from "../domain/package.js";
+import type { CallOptions, CargoCompanyRecord, OmsPort, ShipmentCommandBody } from "../domain/ports.js";
+import type { UpdateShipmentOutcome } from "../domain/shipment.js";
+import { errorForStatus, mapCommandResponse } from "./command-result.js";
+import type { OmsHttp, OmsResponse } from "./http.js";
+import { isObject, toCargoCompanyRecord, toPackageRecord } from "./package-mapping.js";
+import type { WireUpdateShipmentBody } from "./wire.js";
+
+export interface OmsClientOptions {
+  statusMap: ReadonlyMap<string, PackageStatus>;
+  cargoCompaniesPath: string;
+}
+
+// A runaway `next` chain must end somewhere; 100 pages of 100 is far beyond any carrier list.
+const MAX_PAGES = 100;
+
+export class OmsClient implements OmsPort {
+  constructor(
+    private readonly http: OmsHttp,
+    private readonly options: OmsClientOptions,
+  ) {}
+
+  async updateShipment(
+    packageId: number,
+    command: ShipmentCommandBody,
+    options?: CallOptions,
+  ): Promise<UpdateShipmentOutcome> {
+    const path = `/api/v1/oms/packages/${packageId}/command/`;
+    let res: OmsResponse;
+    try {
+      res = await this.http.send("POST", path, "command", JSON.stringify(toWireBody(command)), options);
+    } catch (error) {
+      if (error instanceof OmsError && error.details.maybeApplied) {
+        throw new OmsError(
+          "OMS_OUTCOME_UNKNOWN",
+          "The OMS did not answer the command in time; it may or may not have been applied.",
+          { maybeApplied: true, cause: error },
+        );
+      }
+      throw error;
+    }
+    return mapCommandResponse(res, packageId, command);
+  }
+
+  async getPackage(id: number, options?: CallOptions): Promise<PackageRecord | null> {
+    const res = await this.http.send("GET", `/api/v1/oms/packages/${id}/`, "package", null, options);
+    if (res.status === 404) return null;
+    const record = toPackageRecord(this.json(res), this.options.statusMap);
+    if (record === null) throw malformed("package");
+    return record;
+  }
+
+  async listCargoCompanies(options?: CallOptions): Promise<CargoCompanyRecord[]> {
+    const companies: CargoCompanyRecord[] = [];
+    let path: string | null = withQuery(this.options.cargoCompaniesPath, "page_size=100");
+    for (let page = 0; path !== null && page < MAX_PAGES; page++) {
+      const body = this.json(await this.http.send("GET", path, "cargo_companies", null, options));
+      if (!isObject(body) || !Array.isArray(body.results)) throw malformed("cargo company page");
+      for (const item of body.results) {
+        const company = toCargoCompanyRecord(item);
+        if (company !== null) companies.push(company);
+      }
+      path = this.nextPath(body.next);
+    }
+    return companies;
+  }
+
+  // Private: a `next` link pointing at another host would carry our credentials there; only
+  // links on the OMS's own origin are followed.
+  private nextPath(next: unknown): string | null {
+    if (typeof next !== "string" || !URL.canParse(next)) return null;
+    const url = new URL(next);
+    if (url.origin !== this.http.origin) throw malformed("pagination link");
+    const { prefix } = this.http;
+    const path = prefix !== "" && url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
+    return path + url.search;
+  }
+
+  private json(res: OmsResponse): unknown {
+    if (res.status !== 200) throw errorForStatus(res);
+    if (res.truncated) throw malformed("oversized answer");
+    try {
+      return JSON.parse(res.body);
+    } catch {
+      throw malformed("non-JSON answer");
+    }
+  }
+}
+
+/** The command body exactly as the OMS documents it; `query_number` only when there is one. */
+export function toWireBody(command: ShipmentCommandBody): WireUpdateShipmentBody {
+  const body: WireUpdateShipmentBody = {
+    transition_id: command.transitionId,
+    awb_number: command.trackingNumber,
+    cargo_company: command.cargoCompanyId,
+  };
+  if (command.queryNumber !== null) body.query_number = command.queryNumber;
+  return body;
+}
+
+function withQuery(path: string, query: string): string {
+  return path + (path.includes("?") ? "&" : "?") + query;
+}
+
+function malformed(what: string): OmsError {
+  return new OmsError("OMS_UNAVAILABLE", `The OMS sent a malformed ${what}.`);
+}
