@@ -9,7 +9,6 @@ export type { TransitionConfig };
 
 export type NodeEnv = "development" | "production" | "test";
 
-
 export interface OmsConfig {
   /** null: run the embedded simulator. */
   baseUrl: string | null;
@@ -35,6 +34,7 @@ export interface Config {
   logLevel: string;
   maxBodyBytes: number;
   simulatorPort: number;
+  simulatorLatencyMs: number;
 }
 
 export class ConfigError extends Error {
@@ -70,7 +70,8 @@ export function loadConfig(env: Env): Config {
   }
   const apiKeys = p.list("API_KEYS");
   if (production && apiKeys.length === 0) problems.push("API_KEYS is required in production.");
-  const transitionsRaw = env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
+  const transitionsRaw =
+    env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
 
   const config: Config = {
     nodeEnv,
@@ -94,6 +95,7 @@ export function loadConfig(env: Env): Config {
     logLevel: p.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     maxBodyBytes: p.int("MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
     simulatorPort: p.int("OMS_SIMULATOR_PORT", 4010, 0, 65535),
+    simulatorLatencyMs: p.int("OMS_SIMULATOR_LATENCY_MS", 0, 0, 60_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -110,9 +112,13 @@ export function parseTransitions(raw: string, problems: string[]): TransitionCon
     const status = key.toLowerCase() as PackageStatus;
     const id = Number(value);
     if (!PACKAGE_STATUSES.includes(status) || status === "other") {
-      problems.push(`OMS_SHIPMENT_TRANSITIONS: unknown status "${key}" (expected one of ${knownStatuses()}).`);
+      problems.push(
+        `OMS_SHIPMENT_TRANSITIONS: unknown status "${key}" (expected one of ${knownStatuses()}).`,
+      );
     } else if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
-      problems.push(`OMS_SHIPMENT_TRANSITIONS: transition id for "${key}" must be a positive integer, got "${value}".`);
+      problems.push(
+        `OMS_SHIPMENT_TRANSITIONS: transition id for "${key}" must be a positive integer, got "${value}".`,
+      );
     } else {
       byStatus.set(status, id);
     }
@@ -128,7 +134,9 @@ export function parseStatusMap(raw: string, problems: string[]): Map<string, Pac
     if (!/^\d+$/.test(key)) {
       problems.push(`OMS_STATUS_MAP: "${key}" is not an OMS state number (enum_value).`);
     } else if (!PACKAGE_STATUSES.includes(status) || status === "other") {
-      problems.push(`OMS_STATUS_MAP: unknown status "${value}" for ${key} (expected one of ${knownStatuses()}).`);
+      problems.push(
+        `OMS_STATUS_MAP: unknown status "${value}" for ${key} (expected one of ${knownStatuses()}).`,
+      );
     } else {
       map.set(key, status);
     }
@@ -213,7 +221,9 @@ class Parser {
     if (value === undefined) return null;
     const url = URL.canParse(value) ? new URL(value) : null;
     if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      this.problems.push(`${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${value}".`);
+      this.problems.push(
+        `${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${value}".`,
+      );
       return null;
     }
     if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {

@@ -36,7 +36,9 @@ export class GatewayContext {
   /** Packages by id for this request: each id is read once, concurrent reads are batched. */
   get packages(): DataLoader<number, PackageRecord | null> {
     this.packageLoader ??= new DataLoader((ids) =>
-      Promise.all(ids.map((id) => this.app.oms.getPackage(id, this.callOptions).catch((error: Error) => error))),
+      Promise.all(
+        ids.map((id) => this.app.oms.getPackage(id, this.callOptions).catch((error: Error) => error)),
+      ),
     );
     return this.packageLoader;
   }

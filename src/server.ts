@@ -33,7 +33,8 @@ export interface GatewayServer {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GatewayServer> {
-  if (config.oms.baseUrl === null) throw new Error("createServer needs an OMS base URL (start the simulator first).");
+  if (config.oms.baseUrl === null)
+    throw new Error("createServer needs an OMS base URL (start the simulator first).");
   const log = deps.log ?? createLogger(config.logLevel);
   const omsHttp = new OmsHttp({
     baseUrl: config.oms.baseUrl,
@@ -42,7 +43,10 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     maxConnections: config.oms.maxConnections,
   });
   const app: AppServices = {
-    oms: new OmsClient(omsHttp, { statusMap: config.oms.statusMap, cargoCompaniesPath: config.oms.cargoCompaniesPath }),
+    oms: new OmsClient(omsHttp, {
+      statusMap: config.oms.statusMap,
+      cargoCompaniesPath: config.oms.cargoCompaniesPath,
+    }),
     transitions: config.oms.transitions,
     log,
   };
@@ -52,20 +56,34 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   const callerCheck = createCallerCheck(config.apiKeys);
   let draining = false;
 
-  async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL): Promise<void> {
+  async function graphql(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    url: URL,
+  ): Promise<void> {
     if (!applyCors(req, res, config.corsOrigins)) return;
     if (req.method !== "GET" && req.method !== "POST") {
       res.setHeader("allow", "GET, POST, OPTIONS");
       return sendJson(res, 405, graphqlError("Use GET or POST.", "METHOD_NOT_ALLOWED"));
     }
-    const wantsLandingPage = req.method === "GET" && !url.search && (req.headers.accept ?? "").includes("text/html");
+    const wantsLandingPage =
+      req.method === "GET" && !url.search && (req.headers.accept ?? "").includes("text/html");
     if (!wantsLandingPage && !callerCheck(req.headers.authorization)) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
-      return sendJson(res, 401, graphqlError("A valid API key is required: Authorization: Bearer <key>.", "UNAUTHENTICATED"));
+      return sendJson(
+        res,
+        401,
+        graphqlError("A valid API key is required: Authorization: Bearer <key>.", "UNAUTHENTICATED"),
+      );
     }
     const body = await readBody(req, config.maxBodyBytes);
     if (body.kind === "tooLarge") {
-      return sendJson(res, 413, graphqlError(`The request body exceeds ${config.maxBodyBytes} bytes.`, "PAYLOAD_TOO_LARGE"));
+      return sendJson(
+        res,
+        413,
+        graphqlError(`The request body exceeds ${config.maxBodyBytes} bytes.`, "PAYLOAD_TOO_LARGE"),
+      );
     }
     let parsed: unknown;
     if (req.method === "POST" && isJson(req.headers["content-type"])) {
@@ -110,21 +128,27 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
           return sendJson(res, 200, { status: "live" });
         case "/health/ready": {
           const ready = !draining && (await readiness());
-          return sendJson(res, ready ? 200 : 503, { status: draining ? "draining" : ready ? "ready" : "oms_unreachable" });
+          return sendJson(res, ready ? 200 : 503, {
+            status: draining ? "draining" : ready ? "ready" : "oms_unreachable",
+          });
         }
         default:
           return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
       }
     } catch (error) {
       log.error({ requestId, err: error }, "request failed");
-      if (!res.headersSent) sendJson(res, 500, graphqlError("Internal server error", "INTERNAL_SERVER_ERROR"));
+      if (!res.headersSent)
+        sendJson(res, 500, graphqlError("Internal server error", "INTERNAL_SERVER_ERROR"));
       else res.destroy();
     }
   }
 
-  const httpServer = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    void handle(req, res);
-  });
+  const httpServer = http.createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
 
   return {
     httpServer,

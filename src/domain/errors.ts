@@ -2,7 +2,11 @@
  * Failures to talk to the OMS, as opposed to answers from it. Each carries the stable code a caller
  * sees in `extensions.code`.
  */
-export type OmsErrorCode = "OMS_UNAVAILABLE" | "OMS_UNAUTHORIZED" | "OMS_RATE_LIMITED" | "OMS_OUTCOME_UNKNOWN";
+export type OmsErrorCode =
+  | "OMS_UNAVAILABLE"
+  | "OMS_UNAUTHORIZED"
+  | "OMS_RATE_LIMITED"
+  | "OMS_OUTCOME_UNKNOWN";
 
 export class OmsError extends Error {
   override readonly name = "OmsError";

@@ -66,7 +66,10 @@ export function recognizeStatus(
     if (byNumber !== undefined) return byNumber;
   }
   if (name != null) {
-    const normalised = name.trim().toLowerCase().replace(/[\s-]+/g, "_");
+    const normalised = name
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, "_");
     if (KNOWN_NAMES.has(normalised)) return normalised as PackageStatus;
   }
   return "other";

@@ -38,7 +38,11 @@ export interface OmsPort {
    * Sends the command once; never retries. Answers become outcomes; failures to get an answer throw
    * OmsError (OMS_OUTCOME_UNKNOWN when the command may have been applied).
    */
-  updateShipment(packageId: number, body: ShipmentCommandBody, options?: CallOptions): Promise<UpdateShipmentOutcome>;
+  updateShipment(
+    packageId: number,
+    body: ShipmentCommandBody,
+    options?: CallOptions,
+  ): Promise<UpdateShipmentOutcome>;
   /** null when the OMS has no such package. */
   getPackage(id: number, options?: CallOptions): Promise<PackageRecord | null>;
   /** Every cargo company, all pages followed. */

@@ -51,7 +51,11 @@ async function chooseTransition(
   const pkg = await deps.loadPackage(command.packageId);
   if (pkg === null) {
     const message = `The OMS has no package ${command.packageId}.`;
-    return { kind: "invalid", message, problems: [{ field: "packageId", message, code: "PACKAGE_NOT_FOUND" }] };
+    return {
+      kind: "invalid",
+      message,
+      problems: [{ field: "packageId", message, code: "PACKAGE_NOT_FOUND" }],
+    };
   }
   const id = config.byStatus.get(pkg.status);
   if (id !== undefined) return id;
@@ -59,7 +63,11 @@ async function chooseTransition(
   const message =
     `No shipment transition is configured for packages in status ${status}; ` +
     "the OMS accepts this command for PACKED, SHIPPED, DELIVERED and ATTEMPTED_DELIVERY packages.";
-  return { kind: "invalid", message, problems: [{ field: "packageId", message, code: "TRANSITION_NOT_CONFIGURED" }] };
+  return {
+    kind: "invalid",
+    message,
+    problems: [{ field: "packageId", message, code: "TRANSITION_NOT_CONFIGURED" }],
+  };
 }
 
 // Private: the command sets values rather than adding to them, so a package that now holds the

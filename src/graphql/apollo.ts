@@ -4,13 +4,13 @@
  */
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
-import { type GraphQLFormattedError, GraphQLError } from "graphql";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
@@ -101,7 +101,10 @@ function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
             contextValue.stats.outcome ??= code;
             if (code === "INTERNAL_SERVER_ERROR") {
               const original = unwrapResolverError(error);
-              log.error({ requestId: contextValue.requestId, err: original, path: error.path }, "unexpected error");
+              log.error(
+                { requestId: contextValue.requestId, err: original, path: error.path },
+                "unexpected error",
+              );
             }
           }
         },

@@ -3,8 +3,8 @@
  * business outcome, or an OmsError for answers that say nothing about the command itself.
  */
 import { OmsError } from "../domain/errors.js";
-import type { CommandField, FieldProblem, UpdateShipmentOutcome } from "../domain/shipment.js";
 import type { ShipmentCommandBody } from "../domain/ports.js";
+import type { CommandField, FieldProblem, UpdateShipmentOutcome } from "../domain/shipment.js";
 import { parseOmsErrorBody } from "./error-body.js";
 import type { OmsResponse } from "./http.js";
 
@@ -38,7 +38,9 @@ export function mapCommandResponse(
     return {
       kind: "invalid",
       message: `The OMS has no package ${packageId}.`,
-      problems: [{ field: "packageId", message: `The OMS has no package ${packageId}.`, code: "PACKAGE_NOT_FOUND" }],
+      problems: [
+        { field: "packageId", message: `The OMS has no package ${packageId}.`, code: "PACKAGE_NOT_FOUND" },
+      ],
     };
   }
   if (status === 406) {
@@ -69,7 +71,9 @@ export function errorForStatus(res: OmsResponse): OmsError {
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     });
   }
-  return new OmsError("OMS_UNAVAILABLE", `The OMS answered with an unexpected status (${status}).`, { status });
+  return new OmsError("OMS_UNAVAILABLE", `The OMS answered with an unexpected status (${status}).`, {
+    status,
+  });
 }
 
 function invalidFrom(res: OmsResponse): UpdateShipmentOutcome {
@@ -80,7 +84,8 @@ function invalidFrom(res: OmsResponse): UpdateShipmentOutcome {
       problems.push({ field: FIELD_OF[field] ?? null, message, code: "OMS_VALIDATION" });
     }
   }
-  for (const message of details.nonFieldErrors) problems.push({ field: null, message, code: "OMS_VALIDATION" });
+  for (const message of details.nonFieldErrors)
+    problems.push({ field: null, message, code: "OMS_VALIDATION" });
   const message = details.message ?? "The OMS refused the input.";
   if (problems.length === 0) problems.push({ field: null, message, code: "OMS_VALIDATION" });
   return { kind: "invalid", message, problems };

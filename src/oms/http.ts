@@ -92,7 +92,8 @@ export class OmsHttp {
       const res = await this.pool.request({
         path: this.prefix + path,
         method,
-        headers: body === null ? this.baseHeaders : { ...this.baseHeaders, "content-type": "application/json" },
+        headers:
+          body === null ? this.baseHeaders : { ...this.baseHeaders, "content-type": "application/json" },
         body,
         signal: deadline.signal,
       });
@@ -144,12 +145,18 @@ async function readCapped(
     }
     chunks.push(chunk);
   }
-  return { text: chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"), truncated: false };
+  return {
+    text:
+      chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+    truncated: false,
+  };
 }
 
 function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): OmsError {
   const code = (error as { code?: unknown })?.code;
-  const notSent = typeof code === "string" && (NOT_SENT_CODES.has(code) || code.startsWith("ERR_TLS") || code.includes("CERT"));
+  const notSent =
+    typeof code === "string" &&
+    (NOT_SENT_CODES.has(code) || code.startsWith("ERR_TLS") || code.includes("CERT"));
   const why = deadlineHit
     ? `no answer within ${timeoutMs} ms`
     : typeof code === "string"

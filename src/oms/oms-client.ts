@@ -77,7 +77,8 @@ export class OmsClient implements OmsPort {
     const url = new URL(next);
     if (url.origin !== this.http.origin) throw malformed("pagination link");
     const { prefix } = this.http;
-    const path = prefix !== "" && url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
+    const path =
+      prefix !== "" && url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
     return path + url.search;
   }
 

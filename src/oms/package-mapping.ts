@@ -9,12 +9,16 @@ import type { CargoCompanyRecord } from "../domain/ports.js";
 
 type Json = Record<string, unknown>;
 
-export function toPackageRecord(raw: unknown, statusMap: ReadonlyMap<string, PackageStatus>): PackageRecord | null {
+export function toPackageRecord(
+  raw: unknown,
+  statusMap: ReadonlyMap<string, PackageStatus>,
+): PackageRecord | null {
   if (!isObject(raw)) return null;
   const id = int(raw.id);
   if (id === null) return null;
   const state = isObject(raw.state) ? raw.state : {};
-  const enumValue = str(state.enum_value) ?? (typeof state.enum_value === "number" ? String(state.enum_value) : null);
+  const enumValue =
+    str(state.enum_value) ?? (typeof state.enum_value === "number" ? String(state.enum_value) : null);
   const name = str(state.name);
   const shipment = isObject(raw.shipment) ? raw.shipment : null;
   const label = isObject(raw.shipping_label) ? raw.shipping_label : null;

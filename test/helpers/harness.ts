@@ -14,7 +14,10 @@ import { type OmsSimulator, type SimulatorOptions, startSimulator } from "../../
 export interface GraphQLResult<TData> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: { data?: TData | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }> };
+  body: {
+    data?: TData | null;
+    errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+  };
   text: string;
 }
 

@@ -12,7 +12,10 @@ export class CargoCompany {
   @Field(() => String, { nullable: true, description: "The code of the company in the brand's ERP." })
   erpCode!: string | null;
 
-  @Field(() => String, { nullable: true, description: "The OMS's code of the carrier integration, e.g. `yurtici`." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The OMS's code of the carrier integration, e.g. `yurtici`.",
+  })
   shippingCompany!: string | null;
 
   static from(record: CargoCompanyRecord): CargoCompany {

@@ -14,7 +14,9 @@ export class Package {
   @Field(() => PackageStatus)
   status!: PackageStatus;
 
-  @Field(() => String, { description: "The OMS state name as sent, for statuses this API does not know yet." })
+  @Field(() => String, {
+    description: "The OMS state name as sent, for statuses this API does not know yet.",
+  })
   statusName!: string;
 
   @Field(() => Shipment, { nullable: true, description: "Null until shipment details are set." })

@@ -10,8 +10,10 @@ function IsOmsId(): PropertyDecorator {
   return ValidateBy({
     name: "isOmsId",
     validator: {
-      validate: (value) => (typeof value === "string" || typeof value === "number") && parseOmsId(value) !== null,
-      defaultMessage: (args) => `${args?.property} must be a positive integer id, got ${JSON.stringify(args?.value)}.`,
+      validate: (value) =>
+        (typeof value === "string" || typeof value === "number") && parseOmsId(value) !== null,
+      defaultMessage: (args) =>
+        `${args?.property} must be a positive integer id, got ${JSON.stringify(args?.value)}.`,
     },
   });
 }
@@ -26,7 +28,9 @@ export class UpdatePackageShipmentInput {
   @IsOmsId()
   cargoCompanyId!: string;
 
-  @Field(() => String, { description: "The tracking number (the OMS `awb_number`): 1 to 64 characters, trimmed." })
+  @Field(() => String, {
+    description: "The tracking number (the OMS `awb_number`): 1 to 64 characters, trimmed.",
+  })
   @Length(1, 64, { message: "trackingNumber must be 1 to 64 characters after trimming." })
   @Matches(PRINTABLE, { message: "trackingNumber must not contain control characters." })
   trackingNumber!: string;

@@ -4,14 +4,17 @@ import { Shipment } from "./shipment.type.js";
 
 @InterfaceType({ description: "A business error returned as data: the request was understood and answered." })
 export abstract class MutationError {
-  @Field(() => String, { description: "A sentence for people; switch on the type and codes, not on this text." })
+  @Field(() => String, {
+    description: "A sentence for people; switch on the type and codes, not on this text.",
+  })
   message!: string;
 }
 
 @ObjectType({ description: "One problem with one input field." })
 export class FieldError {
   @Field(() => [String], {
-    description: 'Path into the mutation\'s arguments, e.g. ["input", "trackingNumber"] or ["inputs", "3", "cargoCompanyId"].',
+    description:
+      'Path into the mutation\'s arguments, e.g. ["input", "trackingNumber"] or ["inputs", "3", "cargoCompanyId"].',
   })
   path!: string[];
 
@@ -60,7 +63,9 @@ export class CommandRejected extends MutationError {
 
 @ObjectType({ description: "The OMS accepted the new shipment details." })
 export class ShipmentUpdated {
-  @Field(() => Package, { description: "The package as the OMS holds it now. Read lazily: costs an OMS call only when selected." })
+  @Field(() => Package, {
+    description: "The package as the OMS holds it now. Read lazily: costs an OMS call only when selected.",
+  })
   package?: Package;
 
   @Field(() => Shipment, { description: "The shipment details now in force." })
@@ -76,6 +81,7 @@ export class ShipmentUpdated {
 
 export const UpdatePackageShipmentResult = createUnionType({
   name: "UpdatePackageShipmentResult",
-  description: "The outcome of the command: ShipmentUpdated (OMS 204), ValidationError (400), CommandRejected (406).",
+  description:
+    "The outcome of the command: ShipmentUpdated (OMS 204), ValidationError (400), CommandRejected (406).",
   types: () => [ShipmentUpdated, ValidationError, CommandRejected] as const,
 });
