@@ -30,6 +30,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     hideSchemaDetailsFromClientErrors: options.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns the signals and drains HTTP first; Apollo stopping itself on SIGTERM would race it.
+    stopOnTerminationSignals: false,
     // Apollo would otherwise read APOLLO_KEY from the environment itself; configuration is ours alone.
     apollo: {},
     formatError,

@@ -1,0 +1,141 @@
+/**
+ * The gateway as a process, started the way `npm start` starts it (src/main.ts, with no OMS
+ * configured), driven over HTTP and stopped with signals.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { request } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "../src/graphql/example.js";
+import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
+
+interface Started {
+  child: ChildProcess;
+  graphqlUrl: string;
+  output: () => string;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+function spawnGateway(env: Record<string, string>): ChildProcess {
+  // A clean environment: only what the test gives, so a developer's own OMS settings cannot leak in.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return child;
+}
+
+async function startGatewayProcess(env: Record<string, string> = {}): Promise<Started> {
+  const child = spawnGateway(env);
+  let text = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const graphqlUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /"graphql":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/.exec(text);
+      if (match?.[1]) {
+        clearInterval(timer);
+        resolve(match[1]);
+      }
+    }, 25);
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      reject(new Error(`gateway exited with ${code}:\n${text}`));
+    });
+  });
+  return { child, graphqlUrl, output: () => text };
+}
+
+async function postGraphQL(url: string, query: string, variables: unknown) {
+  const res = await request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.statusCode, body: (await res.body.json()) as Record<string, any> };
+}
+
+describe("npm start (no OMS_BASE_URL)", () => {
+  it("starts on the embedded simulator, prints where everything is, and runs the README's example mutation", async () => {
+    const gateway = await startGatewayProcess();
+    // The banner is written right after the log line; give it a moment to arrive.
+    await expect.poll(gateway.output).toContain("token: demo-oms-token");
+    expect(gateway.output()).toMatch(/OMS simulator: +http:\/\/127\.0\.0\.1:\d+/);
+    expect(gateway.output()).toContain(`GraphQL API and Apollo Sandbox: ${gateway.graphqlUrl}`);
+
+    const { status, body } = await postGraphQL(gateway.graphqlUrl, EXAMPLE_OPERATION, EXAMPLE_VARIABLES);
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const result = body.data.updatePackageShipment;
+    expect(result.__typename).toBe("ShipmentUpdated");
+    expect(result.shipment).toEqual({
+      trackingNumber: "AR-2026-0001",
+      queryNumber: "Q-0001",
+      cargoCompany: { id: "2", name: "Aras Kargo" },
+    });
+    expect(result.package).toMatchObject({ id: "1001", status: "PACKED" });
+    expect(result.package.label.url).toMatch(/\/labels\/1001\/\d+\.pdf$/);
+
+    const ready = await request(gateway.graphqlUrl.replace("/graphql", "/health/ready"));
+    expect(ready.statusCode).toBe(200);
+    await ready.body.dump();
+
+    gateway.child.kill("SIGTERM");
+    const [code] = await once(gateway.child, "exit");
+    expect(code).toBe(0);
+    expect(gateway.output()).toContain('"msg":"stopped"');
+  });
+
+  it("refuses to start on bad configuration and lists every problem", async () => {
+    const child = spawnGateway({ PORT: "99999", OMS_TIMEOUT_MS: "soon", OMS_BASE_URL: "ftp://x" });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, "exit");
+    expect(code).toBe(78);
+    expect(stderr).toContain("PORT must be an integer from 0 to 65535");
+    expect(stderr).toContain("OMS_TIMEOUT_MS must be an integer");
+    expect(stderr).toContain("OMS_BASE_URL must be an http(s) URL");
+  });
+});
+
+describe("SIGTERM", () => {
+  let sim: OmsSimulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it("stops accepting, finishes the request in flight, then exits 0", async () => {
+    sim = await startSimulator({ latencyMs: 600 });
+    const gateway = await startGatewayProcess({
+      OMS_BASE_URL: sim.url,
+      OMS_API_TOKEN: sim.token,
+      OMS_SHIPMENT_TRANSITIONS: "41",
+    });
+    const inFlight = postGraphQL(
+      gateway.graphqlUrl,
+      "mutation($input: UpdatePackageShipmentInput!) { updatePackageShipment(input: $input) { __typename } }",
+      { input: { packageId: "1001", cargoCompanyId: "3", trackingNumber: "MN-DRAIN-1" } },
+    );
+    await expect.poll(() => sim?.stats.commandsInFlight).toBe(1);
+    gateway.child.kill("SIGTERM");
+    const exited = once(gateway.child, "exit");
+
+    const { body } = await inFlight;
+    expect(body.data.updatePackageShipment.__typename).toBe("ShipmentUpdated");
+    expect(sim.getPackage(1001)?.shipment?.awb_number).toBe("MN-DRAIN-1");
+    const [code] = await exited;
+    expect(code).toBe(0);
+    await expect(request(gateway.graphqlUrl)).rejects.toThrow();
+  });
+});
