@@ -1,0 +1,75 @@
+import type { WirePackage, WireShipment } from "../oms/wire.js";
+import { type StatusKey, shipmentTransitionFor, wireState } from "./catalogue.js";
+
+export const DEMO_OMS_TOKEN = "demo-oms-token";
+
+const STOCK_LOCATIONS = [
+  { id: 1, name: "İstanbul Merkez Depo", erp_code: "WH-IST-01" },
+  { id: 2, name: "Ankara Bölge Depo", erp_code: "WH-ANK-01" },
+] as const;
+
+interface Seed {
+  id: number;
+  status: StatusKey;
+  shipment: WireShipment | null;
+}
+
+const ship = (cargo_company: number, awb_number: string, query_number: string | null = null) => ({
+  awb_number,
+  query_number,
+  cargo_company,
+});
+
+const SEEDS: readonly Seed[] = [
+  { id: 1001, status: "packed", shipment: ship(1, "YK1001") },
+  { id: 1002, status: "shipped", shipment: ship(2, "AR1002", "Q-1002") },
+  { id: 1003, status: "delivered", shipment: ship(3, "MN1003") },
+  { id: 1004, status: "attempted_delivery", shipment: ship(1, "YK1004") },
+  { id: 1005, status: "waiting", shipment: null },
+  { id: 1006, status: "preparing", shipment: null },
+  { id: 1007, status: "delivery_failed", shipment: ship(2, "AR1007") },
+  { id: 1008, status: "cancelled", shipment: null },
+];
+
+/** Bulk packages for list and benchmark traffic: all packed, none shipped yet. */
+export const BULK_FIRST_ID = 2000;
+export const BULK_LAST_ID = 2999;
+
+// Fixed dates keep the demo data identical between runs, so tests can compare whole packages.
+const DEMO_CREATED = Date.UTC(2024, 4, 6, 9, 0, 0);
+const BULK_CREATED = Date.UTC(2024, 5, 3, 8, 0, 0);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+function demoPackage(seed: Seed, createdAt: number, baseUrl: string): WirePackage {
+  const transition = shipmentTransitionFor(seed.status);
+  const modified = new Date(createdAt + 2 * HOUR).toISOString();
+  return {
+    id: seed.id,
+    number: `PKG-${seed.id}`,
+    state: wireState(seed.status),
+    commands: transition ? [{ transition_id: transition.id, name: "update_shipment_info" }] : [],
+    order_id: 500_000 + seed.id,
+    order_number: `ORD-${seed.id}`,
+    shipment: seed.shipment ? { ...seed.shipment } : null,
+    shipping_label: seed.shipment
+      ? { url: `${baseUrl}/labels/${seed.id}/1.pdf`, modified_date: modified }
+      : null,
+    stock_location: { ...STOCK_LOCATIONS[seed.id % 2] },
+    created_date: new Date(createdAt).toISOString(),
+    modified_date: modified,
+  };
+}
+
+/** A fresh copy of the demo packages; label URLs point at the simulator serving them. */
+export function buildDemoPackages(baseUrl: string): Map<number, WirePackage> {
+  const packages = new Map<number, WirePackage>();
+  for (const [index, seed] of SEEDS.entries()) {
+    packages.set(seed.id, demoPackage(seed, DEMO_CREATED + index * 37 * MINUTE, baseUrl));
+  }
+  for (let id = BULK_FIRST_ID; id <= BULK_LAST_ID; id++) {
+    const seed: Seed = { id, status: "packed", shipment: null };
+    packages.set(id, demoPackage(seed, BULK_CREATED + (id - BULK_FIRST_ID) * MINUTE, baseUrl));
+  }
+  return packages;
+}
