@@ -87,7 +87,11 @@ function invalidFrom(res: OmsResponse): UpdateShipmentOutcome {
   for (const message of details.nonFieldErrors)
     problems.push({ field: null, message, code: "OMS_VALIDATION" });
   if (problems.length === 0) {
-    problems.push({ field: null, message: details.message ?? "The OMS refused the input.", code: "OMS_VALIDATION" });
+    problems.push({
+      field: null,
+      message: details.message ?? "The OMS refused the input.",
+      code: "OMS_VALIDATION",
+    });
   }
   // Named after the caller's input fields, not the OMS's: the caller never sent `awb_number`.
   const first = problems[0] as FieldProblem;
