@@ -35,6 +35,16 @@ export interface Config {
   maxBodyBytes: number;
   simulatorPort: number;
   simulatorLatencyMs: number;
+  cargoCompanies: {
+    ttlMs: number;
+    maxStaleMs: number;
+    /** A JSON catalogue used instead of the OMS list. */
+    file: string | null;
+  };
+  subgraph: {
+    enabled: boolean;
+    maxEntityRepresentations: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +106,15 @@ export function loadConfig(env: Env): Config {
     maxBodyBytes: p.int("MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
     simulatorPort: p.int("OMS_SIMULATOR_PORT", 4010, 0, 65535),
     simulatorLatencyMs: p.int("OMS_SIMULATOR_LATENCY_MS", 0, 0, 60_000),
+    cargoCompanies: {
+      ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
+      maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,
+      file: env.CARGO_COMPANIES_FILE?.trim() || null,
+    },
+    subgraph: {
+      enabled: p.bool("SUBGRAPH_ENABLED", true),
+      maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -189,6 +208,15 @@ class Parser {
       return fallback;
     }
     return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === "true" || value === "1") return true;
+    if (value === "false" || value === "0") return false;
+    this.problems.push(`${name} must be true or false, got "${value}".`);
+    return fallback;
   }
 
   word(name: string, fallback: string): string {

@@ -4,6 +4,7 @@
  */
 import DataLoader from "dataloader";
 import type { Logger } from "pino";
+import type { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
 import type { PackageRecord } from "./domain/package.js";
 import type { CallOptions, CargoCompanyRecord, OmsCall, OmsPort } from "./domain/ports.js";
 import type { TransitionConfig } from "./domain/shipment.js";
@@ -12,6 +13,7 @@ import type { TransitionConfig } from "./domain/shipment.js";
 export interface AppServices {
   oms: OmsPort;
   transitions: TransitionConfig;
+  catalogue: CargoCompanyCatalogue;
   log: Logger;
 }
 
@@ -43,11 +45,10 @@ export class GatewayContext {
     return this.packageLoader;
   }
 
-  /** Cargo companies by id: one list read serves every lookup of the request. */
+  /** Cargo companies by id, from the shared catalogue: at most one list read, and none when cached. */
   get cargoCompanies(): DataLoader<number, CargoCompanyRecord | null> {
     this.cargoCompanyLoader ??= new DataLoader(async (ids) => {
-      const all = await this.app.oms.listCargoCompanies(this.callOptions);
-      const byId = new Map(all.map((company) => [company.id, company]));
+      const { byId } = await this.app.catalogue.get(this.callOptions);
       return ids.map((id) => byId.get(id) ?? null);
     });
     return this.cargoCompanyLoader;

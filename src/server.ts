@@ -5,14 +5,18 @@
  */
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { HeaderMap } from "@apollo/server";
+import { type ApolloServer, HeaderMap } from "@apollo/server";
 import type { Config } from "./config.js";
 import { type AppServices, GatewayContext } from "./context.js";
+import { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
 import { createApollo } from "./graphql/apollo.js";
-import { createCallerCheck } from "./http/caller.js";
+import { publicSchema } from "./graphql/schema.js";
+import { subgraphSchema } from "./graphql/subgraph.js";
+import { createCallerCheck, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
 import { readBody, sendJson } from "./http/io.js";
 import { createLogger, type Logger } from "./logger.js";
+import { readCargoCompanyFile } from "./oms/cargo-company-file.js";
 import { OmsHttp } from "./oms/http.js";
 import { OmsClient } from "./oms/oms-client.js";
 import { createReadiness } from "./readiness.js";
@@ -42,18 +46,45 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     timeoutMs: config.oms.timeoutMs,
     maxConnections: config.oms.maxConnections,
   });
+  const oms = new OmsClient(omsHttp, {
+    statusMap: config.oms.statusMap,
+    cargoCompaniesPath: config.oms.cargoCompaniesPath,
+  });
+  const catalogueFile = config.cargoCompanies.file;
+  const fileCompanies = catalogueFile === null ? null : readCargoCompanyFile(catalogueFile);
   const app: AppServices = {
-    oms: new OmsClient(omsHttp, {
-      statusMap: config.oms.statusMap,
-      cargoCompaniesPath: config.oms.cargoCompaniesPath,
-    }),
+    oms,
     transitions: config.oms.transitions,
+    catalogue: new CargoCompanyCatalogue(
+      fileCompanies === null ? (options) => oms.listCargoCompanies(options) : async () => fileCompanies,
+      {
+        ttlMs: config.cargoCompanies.ttlMs,
+        maxStaleMs: config.cargoCompanies.maxStaleMs,
+        onStaleServed: (err, ageMs) =>
+          log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
+      },
+    ),
     log,
   };
-  const apollo = createApollo({ production: config.production, log });
-  await apollo.start();
+  const publicApi = createApollo({
+    schema: publicSchema(),
+    production: config.production,
+    landingPage: true,
+    log,
+  });
+  const subgraphApi = config.subgraph.enabled
+    ? createApollo({
+        schema: subgraphSchema(config.subgraph.maxEntityRepresentations),
+        production: config.production,
+        landingPage: false,
+        log,
+      })
+    : null;
+  await publicApi.start();
+  await subgraphApi?.start();
   const readiness = createReadiness(omsHttp);
   const callerCheck = createCallerCheck(config.apiKeys);
+  const routerCheck = createSecretCheck(config.routerSecret);
   let draining = false;
 
   async function graphql(
@@ -63,10 +94,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     url: URL,
   ): Promise<void> {
     if (!applyCors(req, res, config.corsOrigins)) return;
-    if (req.method !== "GET" && req.method !== "POST") {
-      res.setHeader("allow", "GET, POST, OPTIONS");
-      return sendJson(res, 405, graphqlError("Use GET or POST.", "METHOD_NOT_ALLOWED"));
-    }
+    if (!allowedMethod(req, res)) return;
     const wantsLandingPage =
       req.method === "GET" && !url.search && (req.headers.accept ?? "").includes("text/html");
     if (!wantsLandingPage && !callerCheck(req.headers.authorization)) {
@@ -77,6 +105,35 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
         graphqlError("A valid API key is required: Authorization: Bearer <key>.", "UNAUTHENTICATED"),
       );
     }
+    return execute(publicApi, req, res, requestId, url);
+  }
+
+  async function subgraph(
+    api: ApolloServer<GatewayContext>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    url: URL,
+  ): Promise<void> {
+    // A router is not a browser: no CORS headers here, so no page can call the subgraph directly.
+    if (!allowedMethod(req, res)) return;
+    if (!routerCheck(req.headers["router-authorization"])) {
+      return sendJson(
+        res,
+        401,
+        graphqlError("The subgraph needs the router's Router-Authorization header.", "UNAUTHENTICATED"),
+      );
+    }
+    return execute(api, req, res, requestId, url);
+  }
+
+  async function execute(
+    api: ApolloServer<GatewayContext>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    url: URL,
+  ): Promise<void> {
     const body = await readBody(req, config.maxBodyBytes);
     if (body.kind === "tooLarge") {
       return sendJson(
@@ -99,8 +156,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     }
     const context = new GatewayContext(app, requestId);
     res.locals = context;
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method, headers, search: url.search, body: parsed },
+    const result = await api.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? "POST", headers, search: url.search, body: parsed },
       context: async () => context,
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
@@ -124,6 +181,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       switch (url.pathname) {
         case "/graphql":
           return await graphql(req, res, requestId, url);
+        case "/subgraph":
+          if (subgraphApi === null) break;
+          return await subgraph(subgraphApi, req, res, requestId, url);
         case "/health/live":
           return sendJson(res, 200, { status: "live" });
         case "/health/ready": {
@@ -132,9 +192,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
             status: draining ? "draining" : ready ? "ready" : "oms_unreachable",
           });
         }
-        default:
-          return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
       }
+      return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
     } catch (error) {
       log.error({ requestId, err: error }, "request failed");
       if (!res.headersSent)
@@ -161,7 +220,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       const timer = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
-      await apollo.stop();
+      await publicApi.stop();
+      await subgraphApi?.stop();
       await omsHttp.close();
     },
   };
@@ -172,6 +232,13 @@ declare module "node:http" {
     /** The request's GraphQL context, when it reached Apollo: read by the request log line. */
     locals?: GatewayContext;
   }
+}
+
+function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === "GET" || req.method === "POST") return true;
+  res.setHeader("allow", "GET, POST");
+  sendJson(res, 405, graphqlError("Use GET or POST.", "METHOD_NOT_ALLOWED"));
+  return false;
 }
 
 function isJson(contentType: string | undefined): boolean {

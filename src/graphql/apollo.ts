@@ -5,26 +5,29 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
-import { publicSchema } from "./schema.js";
 
 export interface ApolloOptions {
+  schema: GraphQLSchema;
   production: boolean;
+  /** Apollo Sandbox on GET text/html (never in production). */
+  landingPage: boolean;
   log: Logger;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
-    schema: publicSchema(),
+    schema: options.schema,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: options.production,
@@ -38,7 +41,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      options.production
+      // Routers add traces to Apollo Studio reports; this gateway does not report there.
+      ApolloServerPluginInlineTraceDisabled(),
+      options.production || !options.landingPage
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({
             embed: { endpointIsEditable: false },

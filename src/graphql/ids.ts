@@ -1,3 +1,5 @@
+import { GraphQLError } from "graphql";
+
 /**
  * OMS ids are positive integers; GraphQL carries them as `ID` strings. Anything else (`../1`,
  * `1?x=y`, `1e3`, `007`) is refused here so it can never reach an OMS URL.
@@ -10,4 +12,18 @@ export function parseOmsId(value: string | number): number | null {
   if (!ID_PATTERN.test(text)) return null;
   const id = Number(text);
   return Number.isSafeInteger(id) ? id : null;
+}
+
+/**
+ * The id of a query argument, or a BAD_USER_INPUT error that says what was expected.
+ * @param what e.g. "package", used in the message
+ */
+export function requireOmsId(value: string, what: string, argumentName = "id"): number {
+  const id = parseOmsId(value);
+  if (id === null) {
+    throw new GraphQLError(`A ${what} id is a positive integer, got ${JSON.stringify(value.slice(0, 40))}.`, {
+      extensions: { code: "BAD_USER_INPUT", argumentName },
+    });
+  }
+  return id;
 }

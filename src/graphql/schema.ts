@@ -5,11 +5,17 @@
  */
 import type { GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
+import { CargoCompanyResolver } from "./cargo-company/cargo-company.resolver.js";
 import { PackageResolver } from "./package/package.resolver.js";
 import { ShipmentResolver } from "./shipment/shipment.resolver.js";
 import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
 
-export const resolvers = [PackageResolver, ShipmentResolver, UpdatePackageShipmentResolver] as const;
+export const resolvers = [
+  PackageResolver,
+  CargoCompanyResolver,
+  ShipmentResolver,
+  UpdatePackageShipmentResolver,
+] as const;
 
 let cached: GraphQLSchema | undefined;
 

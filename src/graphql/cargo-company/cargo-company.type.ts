@@ -1,6 +1,8 @@
-import { Field, ID, ObjectType } from "type-graphql";
+import { Directive, Field, ID, ObjectType } from "type-graphql";
 import type { CargoCompanyRecord } from "../../domain/ports.js";
 
+// An entity of the supergraph: other subgraphs may reference it by id and add fields to it.
+@Directive('@key(fields: "id")')
 @ObjectType({ description: "A cargo (shipping) company known to the OMS." })
 export class CargoCompany {
   @Field(() => ID, { description: "The OMS id of the cargo company." })

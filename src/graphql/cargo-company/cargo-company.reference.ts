@@ -1,0 +1,15 @@
+import type { GatewayContext } from "../../context.js";
+import { parseOmsId } from "../ids.js";
+import { CargoCompany } from "./cargo-company.type.js";
+
+/** Resolves `{ __typename: "CargoCompany", id }` from a router through the shared catalogue. */
+export async function resolveCargoCompanyReference(
+  reference: { id: unknown },
+  ctx: GatewayContext,
+): Promise<CargoCompany | null> {
+  const id =
+    typeof reference.id === "string" || typeof reference.id === "number" ? parseOmsId(reference.id) : null;
+  if (id === null) return null;
+  const record = await ctx.cargoCompanies.load(id);
+  return record && CargoCompany.from(record);
+}

@@ -1,0 +1,42 @@
+import { GraphQLError } from "graphql";
+import { Arg, Ctx, ID, Query, Resolver } from "type-graphql";
+import type { GatewayContext } from "../../context.js";
+import { searchCargoCompanies } from "../../domain/cargo-company-catalogue.js";
+import { requireOmsId } from "../ids.js";
+import { CargoCompany } from "./cargo-company.type.js";
+import { CargoCompanyFilter } from "./cargo-company-filter.input.js";
+
+// A search term longer than any company name can only be a mistake or an attempt to make us work.
+const MAX_SEARCH_LENGTH = 100;
+
+@Resolver(() => CargoCompany)
+export class CargoCompanyResolver {
+  @Query(() => [CargoCompany], {
+    description: "The cargo companies (carriers) known to the OMS, ordered by name.",
+  })
+  async cargoCompanies(
+    @Arg("filter", () => CargoCompanyFilter, { nullable: true }) filter: CargoCompanyFilter | null,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<CargoCompany[]> {
+    const search = filter?.search ?? null;
+    if (search !== null && search.length > MAX_SEARCH_LENGTH) {
+      throw new GraphQLError(`filter.search must be at most ${MAX_SEARCH_LENGTH} characters.`, {
+        extensions: { code: "BAD_USER_INPUT", argumentName: "filter" },
+      });
+    }
+    const { list } = await ctx.app.catalogue.get(ctx.callOptions);
+    return searchCargoCompanies(list, search).map(CargoCompany.from);
+  }
+
+  @Query(() => CargoCompany, {
+    nullable: true,
+    description: "One cargo company; null when the OMS does not list it.",
+  })
+  async cargoCompany(
+    @Arg("id", () => ID) id: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<CargoCompany | null> {
+    const record = await ctx.cargoCompanies.load(requireOmsId(id, "cargo company"));
+    return record && CargoCompany.from(record);
+  }
+}
