@@ -1,0 +1,286 @@
+/**
+ * `npm run bench`: what the gateway costs on top of the OMS, measured against the floor of any Node
+ * facade, in one run on this machine. Loopback only, bounded in time (about two minutes).
+ *
+ * (a) floor: bare node:http + undici Pool forwarding the command      (bench/floor.ts)
+ * (b) gateway: updatePackageShipment with an explicit transitionId    (dist/main.js, production mode)
+ * runs interleaved A B A B; the servers under test share core 0, the OMS simulator and autocannon core 1.
+ * (c) a query of 50 packages with their cargo companies: OMS calls cold and warm, and throughput
+ * (d) a 500-item bulk call with 20 ms OMS latency, next to its ideal time (when the bulk mutation exists)
+ * (e) RSS after load, and start-up time to the first answered request
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 50;
+const API_KEY = "bench-key";
+const CLOCK_TICKS = 100;
+const pin = existsSync("/usr/bin/taskset") && cpus().length >= 2;
+const children: ChildProcess[] = [];
+
+const MUTATION = `mutation Update($input: UpdatePackageShipmentInput!) {
+  updatePackageShipment(input: $input) { __typename ... on ShipmentUpdated { shipment { trackingNumber } } }
+}`;
+const MUTATION_BODY = JSON.stringify({
+  query: MUTATION,
+  variables: {
+    input: { packageId: "1001", cargoCompanyId: "1", trackingNumber: "YK-BENCH-1", transitionId: 41 },
+  },
+});
+const PACKAGES_QUERY = `query Fifty {\n${Array.from(
+  { length: 50 },
+  (_, i) =>
+    `  p${i}: package(id: "${2000 + i}") { id status shipment { trackingNumber cargoCompany { name } } }`,
+).join("\n")}\n}`;
+
+interface LoadResult {
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+interface Sample {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUsPerRequest: number;
+  errors: number;
+}
+
+function pinned(core: number, command: string, args: string[]): [string, string[]] {
+  return pin ? ["taskset", ["-c", String(core), command, ...args]] : [command, args];
+}
+
+function start(core: number, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const [command, argv] = pinned(core, process.execPath, args);
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return child;
+}
+
+async function firstJsonLine(child: ChildProcess): Promise<Record<string, string>> {
+  let text = "";
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    text += chunk.toString();
+    const line = text.split("\n").find((l) => l.startsWith("{"));
+    if (line) {
+      child.stdout?.resume();
+      return JSON.parse(line);
+    }
+  }
+  throw new Error("process ended before it was ready");
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startGateway(omsUrl: string, extraEnv: Record<string, string> = {}) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = start(0, ["dist/main.js"], {
+    NODE_ENV: "production",
+    PORT: String(port),
+    OMS_BASE_URL: omsUrl,
+    OMS_API_TOKEN: "demo-oms-token",
+    API_KEYS: API_KEY,
+    ROUTER_SECRET: "bench-router-secret",
+    LOG_LEVEL: "info",
+    ...extraEnv,
+  });
+  child.stdout?.resume();
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (;;) {
+    try {
+      const res = await request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+      await res.body.dump();
+      if (res.statusCode === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+  return { child, url, startupMs: performance.now() - started };
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  return Math.round(Number(line?.replace(/\D+/g, "")) / 1024);
+}
+
+async function load(url: string, body: string, durationS: number): Promise<LoadResult> {
+  const options = JSON.stringify({
+    url,
+    body,
+    headers: { authorization: `Bearer ${API_KEY}` },
+    connections: CONNECTIONS,
+    duration: durationS,
+  });
+  const child = start(1, ["--import", "tsx", "bench/load.ts", options]);
+  return (await firstJsonLine(child)) as unknown as LoadResult;
+}
+
+async function measure(name: string, pid: number, url: string, body: string): Promise<Sample> {
+  const cpuBefore = cpuSeconds(pid);
+  const result = await load(url, body, DURATION_S);
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  const total = result.requests.total;
+  return {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuUsPerRequest: Math.round((cpu / Math.max(total, 1)) * 1e6),
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+async function omsCalls(control: string, url: string, body: string) {
+  await (await request(`${control}/reset`)).body.dump();
+  const res = await request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+    body,
+  });
+  const answer = (await res.body.json()) as { errors?: unknown };
+  if (answer.errors) throw new Error(`query failed: ${JSON.stringify(answer.errors)}`);
+  return (await (await request(control)).body.json()) as { total: number; byRoute: Record<string, number> };
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`building…\n`);
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+  const node = process.version;
+  process.stdout.write(
+    `node ${node}, ${cpus().length} cores, pinning ${pin ? "on" : "off"}, ${DURATION_S} s runs\n`,
+  );
+
+  const upstreamProcess = start(1, ["--import", "tsx", "bench/upstream.ts", "0"]);
+  const upstream = await firstJsonLine(upstreamProcess);
+  const floorProcess = start(0, ["--import", "tsx", "bench/floor.ts", upstream.url as string]);
+  const floor = await firstJsonLine(floorProcess);
+  const gateway = await startGateway(upstream.url as string);
+
+  // Warm both up so the JIT has compiled the hot paths before anything is measured.
+  await load(floor.url as string, MUTATION_BODY, 3);
+  await load(gateway.url, MUTATION_BODY, 3);
+
+  const samples: Sample[] = [];
+  for (let round = 1; round <= 2; round++) {
+    samples.push(
+      await measure(`(a) floor #${round}`, floorProcess.pid as number, floor.url as string, MUTATION_BODY),
+    );
+    samples.push(
+      await measure(`(b) gateway #${round}`, gateway.child.pid as number, gateway.url, MUTATION_BODY),
+    );
+  }
+  const rssAfterLoad = {
+    floorMb: rssMb(floorProcess.pid as number),
+    gatewayMb: rssMb(gateway.child.pid as number),
+  };
+  const sum = (prefix: string) =>
+    samples.filter((s) => s.name.startsWith(prefix)).reduce((t, s) => t + s.rps, 0);
+  const ratio = sum("(b)") / sum("(a)");
+
+  // (c) OMS calls of a 50-package query, against an OMS that counts what it receives.
+  const countingProcess = start(1, ["--import", "tsx", "bench/upstream.ts", "0", "--count"]);
+  const counting = await firstJsonLine(countingProcess);
+  const counted = await startGateway(counting.url as string);
+  // Packages 2000+ start without a shipment; give each one so the query resolves cargo companies.
+  for (let i = 0; i < 50; i++) {
+    const input = {
+      packageId: String(2000 + i),
+      cargoCompanyId: String(1 + (i % 8)),
+      trackingNumber: `BN${i}`,
+      transitionId: 41,
+    };
+    const res = await request(counted.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ query: MUTATION, variables: { input } }),
+    });
+    await res.body.dump();
+  }
+  const fiftyBody = JSON.stringify({ query: PACKAGES_QUERY });
+  const cold = await omsCalls(counting.control as string, counted.url, fiftyBody);
+  const warm = await omsCalls(counting.control as string, counted.url, fiftyBody);
+  const fifty = await measure("(c) 50-package query", counted.child.pid as number, counted.url, fiftyBody);
+
+  // (e) start-up of a fresh gateway to its first answered request.
+  const fresh = await startGateway(upstream.url as string);
+  const startupMs = Math.round(fresh.startupMs);
+
+  const report = {
+    date: new Date().toISOString(),
+    node,
+    cores: cpus().length,
+    pinned: pin,
+    durationS: DURATION_S,
+    connections: CONNECTIONS,
+    samples,
+    ratio: Number(ratio.toFixed(3)),
+    fiftyPackages: { coldOmsCalls: cold, warmOmsCalls: warm, throughput: fifty },
+    bulk: "not measured: the bulk mutation is not built yet",
+    rssAfterLoad,
+    startupMs,
+  };
+  mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  const file = `bench/results/${report.date.slice(0, 19).replace(/[:T]/g, "-")}.json`;
+  writeFileSync(`${ROOT}${file}`, `${JSON.stringify(report, null, 2)}\n`);
+
+  const rows = samples
+    .concat(fifty)
+    .map((s) => `| ${s.name} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpuUsPerRequest} | ${s.errors} |`);
+  process.stdout.write(
+    [
+      "",
+      "| run | req/s | p50 ms | p99 ms | CPU µs/req | errors |",
+      "|---|---|---|---|---|---|",
+      ...rows,
+      "",
+      `ratio (b)/(a): ${ratio.toFixed(3)}`,
+      `50-package query OMS calls: cold ${JSON.stringify(cold.byRoute)}, warm ${JSON.stringify(warm.byRoute)}`,
+      `RSS after load: floor ${rssAfterLoad.floorMb} MB, gateway ${rssAfterLoad.gatewayMb} MB (${(
+        rssAfterLoad.gatewayMb / rssAfterLoad.floorMb
+      ).toFixed(2)}×)`,
+      `start-up to first answered request: ${startupMs} ms`,
+      `bulk: ${report.bulk}`,
+      `written to ${file}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+}
