@@ -249,8 +249,10 @@ class Parser {
     if (value === undefined) return null;
     const url = URL.canParse(value) ? new URL(value) : null;
     if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      // The value may carry credentials (user:password@host); they must not end up in a log.
+      const shown = value.replace(/\/\/[^/@]*@/, "//***@");
       this.problems.push(
-        `${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${value}".`,
+        `${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${shown}".`,
       );
       return null;
     }

@@ -61,6 +61,7 @@ async function postGraphQL(url: string, query: string, variables: unknown) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query, variables }),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: the assertions below check the shape of this JSON.
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, any> };
 }
 

@@ -88,7 +88,8 @@ async function verify(
     shipment &&
     shipment.trackingNumber === command.trackingNumber &&
     shipment.cargoCompanyId === command.cargoCompanyId &&
-    (command.queryNumber === null || shipment.queryNumber === command.queryNumber)
+    // A command without a query number clears it, so null must match null too.
+    shipment.queryNumber === command.queryNumber
   ) {
     return { kind: "updated", packageId: command.packageId, shipment };
   }

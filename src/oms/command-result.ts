@@ -22,7 +22,8 @@ export function mapCommandResponse(
   sent: ShipmentCommandBody,
 ): UpdateShipmentOutcome {
   const { status } = res;
-  if (status >= 200 && status < 300) {
+  // Only the documented 204 counts: a 200 page from a proxy or a login screen has applied nothing.
+  if (status === 204) {
     return {
       kind: "updated",
       packageId,
@@ -81,17 +82,27 @@ function invalidFrom(res: OmsResponse): UpdateShipmentOutcome {
   const problems: FieldProblem[] = [];
   for (const { field, messages } of details.fieldErrors) {
     for (const message of messages) {
-      problems.push({ field: FIELD_OF[field] ?? null, message, code: "OMS_VALIDATION" });
+      problems.push({
+        field: Object.hasOwn(FIELD_OF, field) ? (FIELD_OF[field] as CommandField) : null,
+        message,
+        code: "OMS_VALIDATION",
+      });
     }
   }
   for (const message of details.nonFieldErrors)
     problems.push({ field: null, message, code: "OMS_VALIDATION" });
   if (problems.length === 0) {
-    problems.push({
+    const said = details.message;
+    const problem = {
       field: null,
-      message: details.message ?? "The OMS refused the input.",
+      message: said ?? "The OMS refused the input without saying why.",
       code: "OMS_VALIDATION",
-    });
+    };
+    return {
+      kind: "invalid",
+      message: said ? `The OMS refused the input: ${said}` : problem.message,
+      problems: [problem],
+    };
   }
   // Named after the caller's input fields, not the OMS's: the caller never sent `awb_number`.
   const first = problems[0] as FieldProblem;
@@ -109,6 +120,8 @@ function header(res: OmsResponse, name: string): string | null {
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === "") return undefined;
   if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  // An HTTP date names a weekday and month; without letters, Date.parse would accept junk like "-3".
+  if (!/[A-Za-z]/.test(value)) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }

@@ -88,6 +88,7 @@ export class OmsHttp {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     let status: number | null = null;
+    let headers: OmsResponse["headers"] = {};
     try {
       const res = await this.pool.request({
         path: this.prefix + path,
@@ -98,14 +99,15 @@ export class OmsHttp {
         signal: deadline.signal,
       });
       status = res.statusCode;
+      headers = res.headers;
       const { text, truncated } = await readCapped(res.body, this.maxResponseBytes);
       this.noteAnswer(status);
-      return { status, headers: res.headers, body: text, truncated };
+      return { status, headers, body: text, truncated };
     } catch (error) {
       if (status !== null) {
         // The status arrived but the body did not: the status alone still says what happened.
         this.noteAnswer(status);
-        return { status, headers: {}, body: "", truncated: true };
+        return { status, headers, body: "", truncated: true };
       }
       throw toOmsError(error, deadline.signal.aborted, this.options.timeoutMs);
     } finally {
