@@ -45,6 +45,18 @@ export interface Config {
     enabled: boolean;
     maxEntityRepresentations: number;
   };
+  bulk: {
+    maxItems: number;
+    /** Bulk commands in flight at once, for the whole process. */
+    concurrency: number;
+  };
+  /** Mutation root fields one operation may hold: bulk work goes through the list mutation. */
+  maxMutationFields: number;
+  idempotency: {
+    ttlMs: number;
+    /** null: the in-memory store (one replica only). */
+    redisUrl: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +126,15 @@ export function loadConfig(env: Env): Config {
     subgraph: {
       enabled: p.bool("SUBGRAPH_ENABLED", true),
       maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
+    },
+    bulk: {
+      maxItems: p.int("BULK_MAX_ITEMS", 500, 1, 10_000),
+      concurrency: p.int("BULK_CONCURRENCY", 8, 1, 256),
+    },
+    maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
+    idempotency: {
+      ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
+      redisUrl: p.redisUrl("REDIS_URL"),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -261,6 +282,16 @@ class Parser {
       return null;
     }
     return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  }
+
+  redisUrl(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (!URL.canParse(value) || !["redis:", "rediss:"].includes(new URL(value).protocol)) {
+      this.problems.push(`${name} must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0.`);
+      return null;
+    }
+    return value;
   }
 
   origins(name: string): string[] {

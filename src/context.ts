@@ -5,28 +5,41 @@
 import DataLoader from "dataloader";
 import type { Logger } from "pino";
 import type { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
+import type { Limiter } from "./domain/limiter.js";
 import type { PackageRecord } from "./domain/package.js";
 import type { CallOptions, CargoCompanyRecord, OmsCall, OmsPort } from "./domain/ports.js";
 import type { TransitionConfig } from "./domain/shipment.js";
+import type { Metrics } from "./metrics.js";
 
 /** What lives as long as the process and every request shares. */
 export interface AppServices {
   oms: OmsPort;
   transitions: TransitionConfig;
   catalogue: CargoCompanyCatalogue;
+  /** Bounds bulk commands in flight across the whole process (BULK_CONCURRENCY). */
+  bulkLimiter: Limiter;
+  bulkMaxItems: number;
+  metrics: Metrics;
   log: Logger;
 }
 
 export interface RequestStats {
   operation: string | null;
+  /** query, mutation or subscription, once Apollo has resolved the operation. */
+  operationType: string | null;
   /** The business outcome of a mutation (union member), or the error code of a failed request. */
   outcome: string | null;
   omsCalls: OmsCall[];
 }
 
 export class GatewayContext {
-  readonly stats: RequestStats = { operation: null, outcome: null, omsCalls: [] };
-  readonly callOptions: CallOptions = { onCall: (call) => this.stats.omsCalls.push(call) };
+  readonly stats: RequestStats = { operation: null, operationType: null, outcome: null, omsCalls: [] };
+  readonly callOptions: CallOptions = {
+    onCall: (call) => {
+      this.stats.omsCalls.push(call);
+      this.app.metrics.recordOmsCall(call);
+    },
+  };
   private packageLoader?: DataLoader<number, PackageRecord | null>;
   private cargoCompanyLoader?: DataLoader<number, CargoCompanyRecord | null>;
 
@@ -34,6 +47,14 @@ export class GatewayContext {
     readonly app: AppServices,
     readonly requestId: string,
   ) {}
+
+  /** Counts a command's business outcome in the metrics; returns the union member's name. */
+  recordResult(mutation: string, result: { constructor: { name: string }; code?: string }): string {
+    const name = result.constructor.name;
+    const code = result.code ?? (name === "ValidationError" ? firstFieldCode(result) : null);
+    this.app.metrics.recordResult(mutation, name, code);
+    return name;
+  }
 
   /** Packages by id for this request: each id is read once, concurrent reads are batched. */
   get packages(): DataLoader<number, PackageRecord | null> {
@@ -53,4 +74,9 @@ export class GatewayContext {
     });
     return this.cargoCompanyLoader;
   }
+}
+
+function firstFieldCode(result: object): string | null {
+  const errors = (result as { fieldErrors?: Array<{ code: string }> }).fieldErrors;
+  return errors?.[0]?.code ?? null;
 }

@@ -1,21 +1,26 @@
 /**
  * The gateway's HTTP surface: a lean node:http handler in front of Apollo Server (no framework on the
- * hot path), the health endpoints, and graceful draining. `createServer` builds everything but does
- * not listen; `main.ts` does.
+ * hot path) for /graphql and /subgraph, the health and metrics endpoints, and graceful draining.
+ * `createServer` builds everything but does not listen; `main.ts` does.
  */
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { type ApolloServer, HeaderMap } from "@apollo/server";
 import type { Config } from "./config.js";
-import { type AppServices, GatewayContext } from "./context.js";
+import type { AppServices, GatewayContext } from "./context.js";
 import { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
+import { Limiter } from "./domain/limiter.js";
 import { createApollo } from "./graphql/apollo.js";
 import { publicSchema } from "./graphql/schema.js";
 import { subgraphSchema } from "./graphql/subgraph.js";
 import { createCallerCheck, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
-import { readBody, sendJson } from "./http/io.js";
+import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
+import { graphqlError, sendJson } from "./http/io.js";
+import { MemoryIdempotencyStore } from "./idempotency/memory-store.js";
+import { RedisIdempotencyStore } from "./idempotency/redis-store.js";
+import type { IdempotencyStore } from "./idempotency/store.js";
 import { createLogger, type Logger } from "./logger.js";
+import { Metrics } from "./metrics.js";
 import { readCargoCompanyFile } from "./oms/cargo-company-file.js";
 import { OmsHttp } from "./oms/http.js";
 import { OmsClient } from "./oms/oms-client.js";
@@ -30,6 +35,7 @@ export interface GatewayServer {
   readonly httpServer: http.Server;
   readonly log: Logger;
   readonly omsHttp: OmsHttp;
+  readonly app: AppServices;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then releases everything. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -46,42 +52,33 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     timeoutMs: config.oms.timeoutMs,
     maxConnections: config.oms.maxConnections,
   });
-  const oms = new OmsClient(omsHttp, {
-    statusMap: config.oms.statusMap,
-    cargoCompaniesPath: config.oms.cargoCompaniesPath,
-  });
-  const catalogueFile = config.cargoCompanies.file;
-  const fileCompanies = catalogueFile === null ? null : readCargoCompanyFile(catalogueFile);
-  const app: AppServices = {
-    oms,
-    transitions: config.oms.transitions,
-    catalogue: new CargoCompanyCatalogue(
-      fileCompanies === null ? (options) => oms.listCargoCompanies(options) : async () => fileCompanies,
-      {
-        ttlMs: config.cargoCompanies.ttlMs,
-        maxStaleMs: config.cargoCompanies.maxStaleMs,
-        onStaleServed: (err, ageMs) =>
-          log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
-      },
-    ),
-    log,
+  const app = createServices(config, omsHttp, log);
+  const idempotencyStore: IdempotencyStore =
+    config.idempotency.redisUrl === null
+      ? new MemoryIdempotencyStore()
+      : new RedisIdempotencyStore(config.idempotency.redisUrl, { timeoutMs: 2_000 });
+  const handlerOptions = {
+    maxBodyBytes: config.maxBodyBytes,
+    // A replay waits about as long as the first request could take.
+    idempotency: {
+      store: idempotencyStore,
+      ttlMs: config.idempotency.ttlMs,
+      waitMs: config.oms.timeoutMs * 2,
+    },
   };
-  const publicApi = createApollo({
-    schema: publicSchema(),
-    production: config.production,
-    landingPage: true,
-    log,
-  });
+  const apolloOptions = { production: config.production, maxMutationFields: config.maxMutationFields, log };
+  const publicApi = createApollo({ ...apolloOptions, schema: publicSchema(), landingPage: true });
   const subgraphApi = config.subgraph.enabled
     ? createApollo({
+        ...apolloOptions,
         schema: subgraphSchema(config.subgraph.maxEntityRepresentations),
-        production: config.production,
         landingPage: false,
-        log,
       })
     : null;
   await publicApi.start();
   await subgraphApi?.start();
+  const publicHandler = createGraphQLHandler(publicApi, app, handlerOptions);
+  const subgraphHandler = subgraphApi && createGraphQLHandler(subgraphApi, app, handlerOptions);
   const readiness = createReadiness(omsHttp);
   const callerCheck = createCallerCheck(config.apiKeys);
   const routerCheck = createSecretCheck(config.routerSecret);
@@ -99,17 +96,14 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       req.method === "GET" && !url.search && (req.headers.accept ?? "").includes("text/html");
     if (!wantsLandingPage && !callerCheck(req.headers.authorization)) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
-      return sendJson(
-        res,
-        401,
-        graphqlError("A valid API key is required: Authorization: Bearer <key>.", "UNAUTHENTICATED"),
-      );
+      const message = "A valid API key is required: Authorization: Bearer <key>.";
+      return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
-    return execute(publicApi, req, res, requestId, url);
+    return publicHandler(req, res, requestId, url);
   }
 
   async function subgraph(
-    api: ApolloServer<GatewayContext>,
+    handler: GraphQLHandler,
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
@@ -118,56 +112,10 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     // A router is not a browser: no CORS headers here, so no page can call the subgraph directly.
     if (!allowedMethod(req, res)) return;
     if (!routerCheck(req.headers["router-authorization"])) {
-      return sendJson(
-        res,
-        401,
-        graphqlError("The subgraph needs the router's Router-Authorization header.", "UNAUTHENTICATED"),
-      );
+      const message = "The subgraph needs the router's Router-Authorization header.";
+      return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
-    return execute(api, req, res, requestId, url);
-  }
-
-  async function execute(
-    api: ApolloServer<GatewayContext>,
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-    url: URL,
-  ): Promise<void> {
-    const body = await readBody(req, config.maxBodyBytes);
-    if (body.kind === "tooLarge") {
-      return sendJson(
-        res,
-        413,
-        graphqlError(`The request body exceeds ${config.maxBodyBytes} bytes.`, "PAYLOAD_TOO_LARGE"),
-      );
-    }
-    let parsed: unknown;
-    if (req.method === "POST" && isJson(req.headers["content-type"])) {
-      try {
-        parsed = JSON.parse(body.text);
-      } catch {
-        return sendJson(res, 400, graphqlError("The request body is not valid JSON.", "BAD_REQUEST"));
-      }
-    }
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const context = new GatewayContext(app, requestId);
-    res.locals = context;
-    const result = await api.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? "POST", headers, search: url.search, body: parsed },
-      context: async () => context,
-    });
-    for (const [key, value] of result.headers) res.setHeader(key, value);
-    res.statusCode = result.status ?? 200;
-    if (result.body.kind === "complete") {
-      res.end(result.body.string);
-      return;
-    }
-    for await (const chunk of result.body.asyncIterator) res.write(chunk);
-    res.end();
+    return handler(req, res, requestId, url);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -176,21 +124,26 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader("x-request-id", requestId);
     const url = new URL(req.url ?? "/", "http://gateway");
-    res.on("finish", () => logRequest(log, req, res, url.pathname, requestId, started));
+    res.on("finish", () => logRequest(log, app.metrics, req, res, url.pathname, requestId, started));
     try {
       switch (url.pathname) {
         case "/graphql":
           return await graphql(req, res, requestId, url);
         case "/subgraph":
-          if (subgraphApi === null) break;
-          return await subgraph(subgraphApi, req, res, requestId, url);
+          if (subgraphHandler === null) break;
+          return await subgraph(subgraphHandler, req, res, requestId, url);
         case "/health/live":
           return sendJson(res, 200, { status: "live" });
         case "/health/ready": {
           const ready = !draining && (await readiness());
-          return sendJson(res, ready ? 200 : 503, {
-            status: draining ? "draining" : ready ? "ready" : "oms_unreachable",
-          });
+          const status = draining ? "draining" : ready ? "ready" : "oms_unreachable";
+          return sendJson(res, ready ? 200 : 503, { status });
+        }
+        case "/metrics": {
+          const text = await app.metrics.registry.metrics();
+          res.writeHead(200, { "content-type": app.metrics.registry.contentType });
+          res.end(text);
+          return;
         }
       }
       return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
@@ -213,6 +166,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     httpServer,
     log,
     omsHttp,
+    app,
     async stop(graceMs = 10_000) {
       draining = true;
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -222,8 +176,39 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       clearTimeout(timer);
       await publicApi.stop();
       await subgraphApi?.stop();
+      await idempotencyStore.close();
       await omsHttp.close();
     },
+  };
+}
+
+/** What lives as long as the process and every request shares. */
+function createServices(config: Config, omsHttp: OmsHttp, log: Logger): AppServices {
+  const oms = new OmsClient(omsHttp, {
+    statusMap: config.oms.statusMap,
+    cargoCompaniesPath: config.oms.cargoCompaniesPath,
+  });
+  const file = config.cargoCompanies.file;
+  const fileCompanies = file === null ? null : readCargoCompanyFile(file);
+  const metrics = new Metrics();
+  const bulkLimiter = new Limiter(config.bulk.concurrency);
+  metrics.watchBulkLimiter(bulkLimiter);
+  return {
+    oms,
+    transitions: config.oms.transitions,
+    catalogue: new CargoCompanyCatalogue(
+      fileCompanies === null ? (options) => oms.listCargoCompanies(options) : async () => fileCompanies,
+      {
+        ttlMs: config.cargoCompanies.ttlMs,
+        maxStaleMs: config.cargoCompanies.maxStaleMs,
+        onStaleServed: (err, ageMs) =>
+          log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
+      },
+    ),
+    bulkLimiter,
+    bulkMaxItems: config.bulk.maxItems,
+    metrics,
+    log,
   };
 }
 
@@ -241,24 +226,23 @@ function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {
   return false;
 }
 
-function isJson(contentType: string | undefined): boolean {
-  const type = contentType?.split(";")[0]?.trim().toLowerCase();
-  return type === "application/json" || (type?.endsWith("+json") ?? false);
-}
-
-function graphqlError(message: string, code: string): object {
-  return { errors: [{ message, extensions: { code } }] };
-}
-
 function logRequest(
   log: Logger,
+  metrics: Metrics,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
   requestId: string,
   started: number,
 ): void {
+  const ms = performance.now() - started;
   const stats = res.locals?.stats;
+  if (path === "/graphql" || path === "/subgraph") {
+    metrics.httpRequests.observe(
+      { endpoint: path, operation: stats?.operationType ?? "none", status: String(res.statusCode) },
+      ms / 1000,
+    );
+  }
   const entry = {
     requestId,
     method: req.method,
@@ -267,8 +251,8 @@ function logRequest(
     operation: stats?.operation ?? null,
     outcome: stats?.outcome ?? null,
     oms: stats?.omsCalls ?? [],
-    ms: Math.round(performance.now() - started),
+    ms: Math.round(ms),
   };
-  if (path.startsWith("/health/")) log.debug(entry, "request");
+  if (path.startsWith("/health/") || path === "/metrics") log.debug(entry, "request");
   else log.info(entry, "request");
 }

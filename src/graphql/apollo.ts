@@ -16,12 +16,14 @@ import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
+import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   production: boolean;
   /** Apollo Sandbox on GET text/html (never in production). */
   landingPage: boolean;
+  maxMutationFields: number;
   log: Logger;
 }
 
@@ -38,6 +40,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     // Apollo would otherwise read APOLLO_KEY from the environment itself; configuration is ours alone.
     apollo: {},
     formatError,
+    validationRules: [maxMutationFieldsRule(options.maxMutationFields)],
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
@@ -101,6 +104,7 @@ function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
       return {
         async didResolveOperation({ contextValue, operationName, operation }) {
           contextValue.stats.operation = operationName ?? operation?.operation ?? null;
+          contextValue.stats.operationType = operation?.operation ?? null;
         },
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {

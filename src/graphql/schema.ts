@@ -9,12 +9,14 @@ import { CargoCompanyResolver } from "./cargo-company/cargo-company.resolver.js"
 import { PackageResolver } from "./package/package.resolver.js";
 import { ShipmentResolver } from "./shipment/shipment.resolver.js";
 import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
+import { UpdatePackageShipmentsResolver } from "./shipment/update-package-shipments.resolver.js";
 
 export const resolvers = [
   PackageResolver,
   CargoCompanyResolver,
   ShipmentResolver,
   UpdatePackageShipmentResolver,
+  UpdatePackageShipmentsResolver,
 ] as const;
 
 let cached: GraphQLSchema | undefined;

@@ -33,3 +33,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   });
   res.end(text);
 }
+
+/** A GraphQL-shaped error body for answers given before GraphQL runs. */
+export function graphqlError(message: string, code: string): object {
+  return { errors: [{ message, extensions: { code } }] };
+}

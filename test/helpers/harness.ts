@@ -53,7 +53,10 @@ export async function startHarness(
     PORT: "0",
     ...env,
   });
-  const gateway = await createServer(config, { log });
+  const gateway = await createServer(config, { log }).catch(async (error: unknown) => {
+    await sim.close();
+    throw error;
+  });
   await new Promise<void>((resolve) => gateway.httpServer.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(gateway.httpServer.address() as AddressInfo).port}`;
 

@@ -79,9 +79,40 @@ export class ShipmentUpdated {
   }
 }
 
+@ObjectType({
+  implements: MutationError,
+  description:
+    "A bulk item that could not be completed because the OMS could not be asked or did not answer.",
+})
+export class CommandFailed extends MutationError {
+  @Field(() => String, {
+    description: "OMS_UNAVAILABLE, OMS_RATE_LIMITED, OMS_UNAUTHORIZED, OMS_OUTCOME_UNKNOWN, ...",
+  })
+  code!: string;
+
+  @Field(() => ID)
+  packageId!: string;
+
+  @Field(() => Boolean, {
+    description: "False when the command may or may not have been applied: read the package before retrying.",
+  })
+  outcomeKnown!: boolean;
+
+  static of(message: string, code: string, packageId: string, outcomeKnown: boolean): CommandFailed {
+    return Object.assign(new CommandFailed(), { message, code, packageId, outcomeKnown });
+  }
+}
+
 export const UpdatePackageShipmentResult = createUnionType({
   name: "UpdatePackageShipmentResult",
   description:
     "The outcome of the command: ShipmentUpdated (OMS 204), ValidationError (400), CommandRejected (406).",
   types: () => [ShipmentUpdated, ValidationError, CommandRejected] as const,
+});
+
+export const UpdatePackageShipmentsItem = createUnionType({
+  name: "UpdatePackageShipmentsItem",
+  description:
+    "One bulk item's outcome. A bulk item can also fail in transport (CommandFailed) without failing the others.",
+  types: () => [ShipmentUpdated, ValidationError, CommandRejected, CommandFailed] as const,
 });

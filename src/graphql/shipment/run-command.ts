@@ -1,0 +1,90 @@
+/**
+ * One shipment command from GraphQL input to union member, shared by the single and the bulk
+ * mutation: `prepare` validates without any I/O, `execute` runs the use case.
+ */
+import type { GatewayContext } from "../../context.js";
+import type { UpdateShipmentCommand, UpdateShipmentOutcome } from "../../domain/shipment.js";
+import { updateShipment } from "../../domain/update-shipment.js";
+import { parseOmsId } from "../ids.js";
+import { validateInput } from "../validate-input.js";
+import { Shipment } from "./shipment.type.js";
+import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
+import {
+  CommandRejected,
+  FieldError,
+  ShipmentUpdated,
+  ValidationError,
+} from "./update-package-shipment.result.js";
+
+export type CommandResult = ShipmentUpdated | ValidationError | CommandRejected;
+
+/**
+ * Trims and validates one input.
+ * @param path where the input sits in the arguments: ["input"] or ["inputs", "3"]
+ * @returns the command to run, or the ValidationError to answer with.
+ */
+export function prepare(
+  input: UpdatePackageShipmentInput,
+  path: readonly string[],
+): UpdateShipmentCommand | ValidationError {
+  const normalised = normalise(input);
+  const fieldErrors = validateInput(normalised, path);
+  if (fieldErrors.length > 0) return ValidationError.of(summarise(fieldErrors), fieldErrors);
+  return {
+    packageId: parseOmsId(normalised.packageId) as number,
+    cargoCompanyId: parseOmsId(normalised.cargoCompanyId) as number,
+    trackingNumber: normalised.trackingNumber,
+    queryNumber: normalised.queryNumber ?? null,
+    transitionId: normalised.transitionId ?? null,
+  };
+}
+
+/** Runs a prepared command. OMS transport failures are thrown as OmsError. */
+export async function execute(
+  ctx: GatewayContext,
+  command: UpdateShipmentCommand,
+  path: readonly string[],
+): Promise<CommandResult> {
+  const outcome = await updateShipment(
+    {
+      oms: ctx.app.oms,
+      transitions: ctx.app.transitions,
+      loadPackage: (id) => ctx.packages.load(id),
+      forgetPackage: (id) => ctx.packages.clear(id),
+      callOptions: ctx.callOptions,
+    },
+    command,
+  );
+  return toResult(outcome, path);
+}
+
+// Private: trimming happens before validation so "  AB1 " is valid and sent as "AB1"; an empty
+// query number means "none".
+function normalise(input: UpdatePackageShipmentInput): UpdatePackageShipmentInput {
+  const copy = Object.assign(new UpdatePackageShipmentInput(), input);
+  copy.trackingNumber = input.trackingNumber.trim();
+  const query = input.queryNumber?.trim();
+  copy.queryNumber = query === undefined || query === "" ? null : query;
+  return copy;
+}
+
+function toResult(outcome: UpdateShipmentOutcome, path: readonly string[]): CommandResult {
+  switch (outcome.kind) {
+    case "updated":
+      return ShipmentUpdated.of(outcome.packageId, Shipment.from(outcome.shipment));
+    case "invalid":
+      return ValidationError.of(
+        outcome.message,
+        outcome.problems.map((p) =>
+          FieldError.of(p.field === null ? [...path] : [...path, p.field], p.message, p.code),
+        ),
+      );
+    case "rejected":
+      return CommandRejected.of(outcome.message, outcome.code, outcome.packageId);
+  }
+}
+
+function summarise(errors: FieldError[]): string {
+  const first = errors[0]?.message ?? "The input is invalid.";
+  return errors.length === 1 ? first : `${first} (and ${errors.length - 1} more problems)`;
+}

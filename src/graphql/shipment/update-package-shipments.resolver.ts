@@ -1,0 +1,89 @@
+import { GraphQLError } from "graphql";
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import type { GatewayContext } from "../../context.js";
+import { OmsError } from "../../domain/errors.js";
+import type { UpdateShipmentCommand } from "../../domain/shipment.js";
+import { BulkProgress } from "./bulk-progress.js";
+import { execute, prepare } from "./run-command.js";
+import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
+import {
+  CommandFailed,
+  type CommandRejected,
+  FieldError,
+  type ShipmentUpdated,
+  UpdatePackageShipmentsItem,
+  ValidationError,
+} from "./update-package-shipment.result.js";
+
+type Item = ShipmentUpdated | ValidationError | CommandRejected | CommandFailed;
+
+@Resolver()
+export class UpdatePackageShipmentsResolver {
+  @Mutation(() => [UpdatePackageShipmentsItem], {
+    description:
+      "The same command on many packages; one result per input, in input order. A package may appear once per call.",
+  })
+  async updatePackageShipments(
+    @Arg("inputs", () => [UpdatePackageShipmentInput]) inputs: UpdatePackageShipmentInput[],
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Item[]> {
+    const max = ctx.app.bulkMaxItems;
+    if (inputs.length > max) {
+      throw new GraphQLError(
+        `updatePackageShipments takes at most ${max} inputs per call, got ${inputs.length}.`,
+        {
+          extensions: { code: "BAD_USER_INPUT", argumentName: "inputs" },
+        },
+      );
+    }
+    const progress = new BulkProgress(ctx, inputs.length);
+    const firstIndexOf = new Map<number, number>();
+    const items = await Promise.all(
+      inputs.map(async (input, index) => {
+        const item = await runItem(ctx, input, index, firstIndexOf);
+        progress.done(ctx.recordResult("updatePackageShipments", item));
+        return item;
+      }),
+    );
+    ctx.stats.outcome = progress.summary();
+    return items;
+  }
+}
+
+async function runItem(
+  ctx: GatewayContext,
+  input: UpdatePackageShipmentInput,
+  index: number,
+  firstIndexOf: Map<number, number>,
+): Promise<Item> {
+  const path = ["inputs", String(index)];
+  const prepared = prepare(input, path);
+  if (prepared instanceof ValidationError) return prepared;
+  const first = firstIndexOf.get(prepared.packageId);
+  if (first !== undefined) return duplicate(path, prepared.packageId, first);
+  firstIndexOf.set(prepared.packageId, index);
+  return ctx.app.bulkLimiter.run(() => executeItem(ctx, prepared, path));
+}
+
+// Private: one item's transport failure must not fail the call, so it becomes that item's result.
+async function executeItem(
+  ctx: GatewayContext,
+  command: UpdateShipmentCommand,
+  path: string[],
+): Promise<Item> {
+  try {
+    return await execute(ctx, command, path);
+  } catch (error) {
+    const packageId = String(command.packageId);
+    if (error instanceof OmsError) {
+      return CommandFailed.of(error.message, error.code, packageId, error.code !== "OMS_OUTCOME_UNKNOWN");
+    }
+    ctx.app.log.error({ requestId: ctx.requestId, err: error, path }, "unexpected error in a bulk item");
+    return CommandFailed.of("Internal server error", "INTERNAL_SERVER_ERROR", packageId, false);
+  }
+}
+
+function duplicate(path: string[], packageId: number, first: number): ValidationError {
+  const message = `Package ${packageId} is already updated by inputs[${first}] in this call; it was not sent again.`;
+  return ValidationError.of(message, [FieldError.of([...path, "packageId"], message, "DUPLICATE_PACKAGE")]);
+}
