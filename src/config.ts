@@ -310,3 +310,32 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+export interface ImportConfig {
+  /** The gateway's /graphql URL. */
+  gatewayUrl: string;
+  /** Sent as `Authorization: Bearer <key>` when set. */
+  apiKey: string | null;
+  /** Inputs per bulk call. */
+  chunkSize: number;
+  /** Deadline of one bulk call, in ms. */
+  timeoutMs: number;
+}
+
+/** Configuration of `npm run import` (the CSV import client), from the same kind of environment. */
+export function loadImportConfig(env: Env): ImportConfig {
+  const problems: string[] = [];
+  const p = new Parser(env, problems);
+  const url = env.IMPORT_GATEWAY_URL?.trim() || "http://127.0.0.1:4000/graphql";
+  if (!URL.canParse(url) || !["http:", "https:"].includes(new URL(url).protocol)) {
+    problems.push(`IMPORT_GATEWAY_URL must be the gateway's http(s) /graphql URL, got "${url}".`);
+  }
+  const config: ImportConfig = {
+    gatewayUrl: url,
+    apiKey: env.IMPORT_API_KEY?.trim() || null,
+    chunkSize: p.int("IMPORT_CHUNK_SIZE", 100, 1, 10_000),
+    timeoutMs: p.int("IMPORT_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
