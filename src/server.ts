@@ -92,8 +92,12 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   ): Promise<void> {
     if (!applyCors(req, res, config.corsOrigins)) return;
     if (!allowedMethod(req, res)) return;
+    // The Sandbox page itself is static and public outside production; what it sends is checked.
     const wantsLandingPage =
-      req.method === "GET" && !url.search && (req.headers.accept ?? "").includes("text/html");
+      !config.production &&
+      req.method === "GET" &&
+      !url.search &&
+      (req.headers.accept ?? "").includes("text/html");
     if (!wantsLandingPage && !callerCheck(req.headers.authorization)) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
       const message = "A valid API key is required: Authorization: Bearer <key>.";

@@ -191,27 +191,26 @@ describeInBrowser("GET /graphql in a browser", () => {
       await h?.close();
     });
 
-    it("the same URL answers 400 with a JSON error, not HTML, and the page loads nothing else", async () => {
+    it("the same URL answers 401 with a JSON error, not HTML, and the page loads nothing else", async () => {
       const page = await context.newPage();
       const log = watch(page);
 
       const response = await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
 
-      expect(response?.status()).toBe(400);
+      expect(response?.status()).toBe(401);
       expect(response?.headers()["content-type"]).toMatch(/^application\/json/);
       const body = (await response?.json()) as {
         errors?: Array<{ message?: string; extensions?: { code?: string } }>;
       };
-      // A bare browser GET is neither an operation nor preflighted, so CSRF prevention turns it away.
-      expect(body.errors?.[0]?.extensions?.code).toBe("BAD_REQUEST");
-      expect(body.errors?.[0]?.message).toMatch(/Cross-Site Request Forgery/);
+      // In production there is no public page at all: a browser without an API key is turned away first.
+      expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       const html = await page.content();
       expect(html).not.toContain("Apollo Server");
       expect(html).not.toContain("embeddableSandbox");
       expect(html).not.toContain(EXAMPLE_OPERATION.slice(0, 30));
       expect(await page.title()).toBe("");
       expect(log.failed).toStrictEqual([]);
-      expect(log.responses).toStrictEqual([{ url: `${h.url}/graphql`, status: 400 }]);
+      expect(log.responses).toStrictEqual([{ url: `${h.url}/graphql`, status: 401 }]);
       expect(h.commands()).toHaveLength(0);
     });
   });
