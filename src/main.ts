@@ -5,7 +5,7 @@
 import "reflect-metadata";
 import { startGateway } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
+import { createLogger, flushLogger } from "./logger.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -52,14 +52,14 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, "draining: no new connections, finishing in-flight requests");
     gateway.stop(10_000).then(
-      () => {
+      async () => {
         log.info("stopped");
-        log.flush();
+        await flushLogger(log);
         process.exit(0);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         log.error({ err: error }, "shutdown failed");
-        log.flush();
+        await flushLogger(log);
         process.exit(1);
       },
     );

@@ -5,6 +5,7 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
@@ -46,6 +47,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
       ApolloServerPluginSchemaReportingDisabled(),
       // Routers add traces to Apollo Studio reports; this gateway does not report there.
       ApolloServerPluginInlineTraceDisabled(),
+      // No cache hints are used, and the plugin would wrap every field resolver to collect them.
+      ApolloServerPluginCacheControlDisabled(),
       options.production || !options.landingPage
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({

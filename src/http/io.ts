@@ -6,23 +6,40 @@ export type BodyResult = { kind: "ok"; text: string } | { kind: "tooLarge" };
  * Reads a request body up to `max` bytes. An oversized body is refused as soon as it is known to be
  * too large (from Content-Length, or while streaming) instead of being buffered.
  */
-export async function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
+export function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
   const declared = Number(req.headers["content-length"]);
   if (declared > max) {
     req.resume();
-    return { kind: "tooLarge" };
+    return Promise.resolve({ kind: "tooLarge" });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      req.resume();
-      return { kind: "tooLarge" };
-    }
-    chunks.push(chunk);
-  }
-  return { kind: "ok", text: Buffer.concat(chunks).toString("utf8") };
+  // Plain 'data' events: cheaper per request than an async iterator over the stream.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.off("data", onData);
+        req.resume();
+        resolve({ kind: "tooLarge" });
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    req.on("data", onData);
+    req.once("end", () => {
+      if (size <= max) {
+        resolve({
+          kind: "ok",
+          text:
+            chunks.length === 1
+              ? (chunks[0] as Buffer).toString("utf8")
+              : Buffer.concat(chunks).toString("utf8"),
+        });
+      }
+    });
+    req.once("error", reject);
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
