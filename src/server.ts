@@ -17,7 +17,6 @@ import { applyCors } from "./http/cors.js";
 import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
 import { graphqlError, sendJson } from "./http/io.js";
 import { MemoryIdempotencyStore } from "./idempotency/memory-store.js";
-import { RedisIdempotencyStore } from "./idempotency/redis-store.js";
 import type { IdempotencyStore } from "./idempotency/store.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
@@ -53,10 +52,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     maxConnections: config.oms.maxConnections,
   });
   const app = createServices(config, omsHttp, log);
-  const idempotencyStore: IdempotencyStore =
-    config.idempotency.redisUrl === null
-      ? new MemoryIdempotencyStore()
-      : new RedisIdempotencyStore(config.idempotency.redisUrl, { timeoutMs: 2_000 });
+  const idempotencyStore = await createIdempotencyStore(config.idempotency.redisUrl);
   const handlerOptions = {
     maxBodyBytes: config.maxBodyBytes,
     // A replay waits about as long as the first request could take.
@@ -184,6 +180,13 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       await omsHttp.close();
     },
   };
+}
+
+// Private: the Redis client is loaded only when configured, which keeps start-up short without it.
+async function createIdempotencyStore(redisUrl: string | null): Promise<IdempotencyStore> {
+  if (redisUrl === null) return new MemoryIdempotencyStore();
+  const { RedisIdempotencyStore } = await import("./idempotency/redis-store.js");
+  return new RedisIdempotencyStore(redisUrl, { timeoutMs: 2_000 });
 }
 
 /** What lives as long as the process and every request shares. */
