@@ -20,6 +20,11 @@ export interface OmsConfig {
   cargoCompaniesPath: string;
   timeoutMs: number;
   maxConnections: number;
+  /** Consecutive transport failures that open the circuit breaker. */
+  breakerThreshold: number;
+  breakerHalfOpenMs: number;
+  /** Tries of one read, within its deadline. */
+  readAttempts: number;
 }
 
 export interface Config {
@@ -110,6 +115,9 @@ export function loadConfig(env: Env): Config {
       // Shorter than a federation router's default 30 s, so the router never times out before we answer.
       timeoutMs: p.int("OMS_TIMEOUT_MS", 10_000, 50, 29_000),
       maxConnections: p.int("OMS_MAX_CONNECTIONS", 32, 1, 1024),
+      breakerThreshold: p.int("OMS_BREAKER_THRESHOLD", 5, 1, 1000),
+      breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
+      readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
     },
     apiKeys,
     routerSecret: env.ROUTER_SECRET?.trim() || null,

@@ -43,6 +43,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Reports the circuit breaker's state at every scrape: 0 closed, 1 half-open, 2 open. */
+  watchBreaker(breaker: { state: "open" | "halfOpen" | "closed" }): void {
+    new Gauge({
+      name: "oms_graph_oms_breaker_state",
+      help: "The OMS circuit breaker: 0 closed (calls go through), 1 half-open (probing), 2 open (failing fast).",
+      registers: [this.registry],
+      collect() {
+        this.set(breaker.state === "closed" ? 0 : breaker.state === "halfOpen" ? 1 : 2);
+      },
+    });
+  }
+
   /** Reports the bulk limiter's occupancy at every scrape. */
   watchBulkLimiter(limiter: { inFlight: number; queued: number }): void {
     new Gauge({

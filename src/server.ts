@@ -21,8 +21,9 @@ import type { IdempotencyStore } from "./idempotency/store.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { readCargoCompanyFile } from "./oms/cargo-company-file.js";
-import { OmsHttp } from "./oms/http.js";
+import { OmsHttp, type OmsTransport } from "./oms/http.js";
 import { OmsClient } from "./oms/oms-client.js";
+import { ResilientOms } from "./oms/resilience.js";
 import { createReadiness } from "./readiness.js";
 
 export interface ServerDeps {
@@ -51,7 +52,17 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     timeoutMs: config.oms.timeoutMs,
     maxConnections: config.oms.maxConnections,
   });
-  const app = createServices(config, omsHttp, log);
+  const oms = new ResilientOms(omsHttp, {
+    breakerThreshold: config.oms.breakerThreshold,
+    halfOpenAfterMs: config.oms.breakerHalfOpenMs,
+    readAttempts: config.oms.readAttempts,
+    onStateChange: (state) =>
+      state === "open"
+        ? log.warn({ breaker: state }, "OMS circuit breaker opened: failing fast until a probe succeeds")
+        : log.info({ breaker: state }, "OMS circuit breaker state changed"),
+  });
+  const app = createServices(config, oms, log);
+  app.metrics.watchBreaker(oms);
   const idempotencyStore = await createIdempotencyStore(config.idempotency.redisUrl);
   const handlerOptions = {
     maxBodyBytes: config.maxBodyBytes,
@@ -75,7 +86,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   await subgraphApi?.start();
   const publicHandler = createGraphQLHandler(publicApi, app, handlerOptions);
   const subgraphHandler = subgraphApi && createGraphQLHandler(subgraphApi, app, handlerOptions);
-  const readiness = createReadiness(omsHttp);
+  const readiness = createReadiness(omsHttp, oms);
   const callerCheck = createCallerCheck(config.apiKeys);
   const routerCheck = createSecretCheck(config.routerSecret);
   let draining = false;
@@ -190,8 +201,8 @@ async function createIdempotencyStore(redisUrl: string | null): Promise<Idempote
 }
 
 /** What lives as long as the process and every request shares. */
-function createServices(config: Config, omsHttp: OmsHttp, log: Logger): AppServices {
-  const oms = new OmsClient(omsHttp, {
+function createServices(config: Config, transport: OmsTransport, log: Logger): AppServices {
+  const oms = new OmsClient(transport, {
     statusMap: config.oms.statusMap,
     cargoCompaniesPath: config.oms.cargoCompaniesPath,
   });

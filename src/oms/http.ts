@@ -68,6 +68,11 @@ export class OmsHttp {
     });
   }
 
+  /** The whole-request deadline of one call. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   get origin(): string {
     return new URL(this.options.baseUrl).origin;
   }
@@ -75,6 +80,7 @@ export class OmsHttp {
   /**
    * Sends one request and reads the whole answer within the deadline.
    * @param path absolute OMS path with query, e.g. `/api/v1/oms/packages/1/`
+   * @param timeoutMs this call's deadline, when shorter than the configured one (what a retry has left)
    * @throws OmsError OMS_UNAVAILABLE; `details.maybeApplied` tells whether the request may have reached the OMS.
    */
   async send(
@@ -83,10 +89,11 @@ export class OmsHttp {
     route: OmsCall["route"],
     body: string | null,
     options?: CallOptions,
+    timeoutMs = this.options.timeoutMs,
   ): Promise<OmsResponse> {
     const started = performance.now();
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     let status: number | null = null;
     let headers: OmsResponse["headers"] = {};
     try {
@@ -109,7 +116,7 @@ export class OmsHttp {
         this.noteAnswer(status);
         return { status, headers, body: "", truncated: true };
       }
-      throw toOmsError(error, deadline.signal.aborted, this.options.timeoutMs);
+      throw toOmsError(error, deadline.signal.aborted, timeoutMs);
     } finally {
       clearTimeout(timer);
       options?.onCall?.({ route, method, status, ms: Math.round(performance.now() - started) });
@@ -169,3 +176,6 @@ function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): Om
     cause: error,
   });
 }
+
+/** What the OMS client needs of a transport: OmsHttp itself, or OmsHttp behind ResilientOms. */
+export type OmsTransport = Pick<OmsHttp, "send" | "origin" | "prefix">;

@@ -7,7 +7,7 @@ import type { PackageRecord, PackageStatus } from "../domain/package.js";
 import type { CallOptions, CargoCompanyRecord, OmsPort, ShipmentCommandBody } from "../domain/ports.js";
 import type { UpdateShipmentOutcome } from "../domain/shipment.js";
 import { errorForStatus, mapCommandResponse } from "./command-result.js";
-import type { OmsHttp, OmsResponse } from "./http.js";
+import type { OmsResponse, OmsTransport } from "./http.js";
 import { isObject, toCargoCompanyRecord, toPackageRecord } from "./package-mapping.js";
 import type { WireUpdateShipmentBody } from "./wire.js";
 
@@ -21,7 +21,7 @@ const MAX_PAGES = 100;
 
 export class OmsClient implements OmsPort {
   constructor(
-    private readonly http: OmsHttp,
+    private readonly http: OmsTransport,
     private readonly options: OmsClientOptions,
   ) {}
 

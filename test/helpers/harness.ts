@@ -51,6 +51,10 @@ export async function startHarness(
     OMS_API_TOKEN: sim.token,
     OMS_SHIPMENT_TRANSITIONS: "packed:41,shipped:42,delivered:43,attempted_delivery:44",
     PORT: "0",
+    // Most suites inject faults to check how one answer maps; retries and the breaker would blur that.
+    // The resilience suite turns them back on.
+    OMS_READ_ATTEMPTS: "1",
+    OMS_BREAKER_THRESHOLD: "1000",
     ...env,
   });
   const gateway = await createServer(config, { log }).catch(async (error: unknown) => {

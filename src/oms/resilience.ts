@@ -1,0 +1,133 @@
+/**
+ * Resilience in front of the OMS transport: a circuit breaker per OMS origin, and retries for
+ * reads. Commands are never retried: the OMS documents no idempotency key, so a second send could
+ * apply a command twice; their lost answers are handled by the use case's verification read.
+ */
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  handleWhenResult,
+} from "cockatiel";
+import { OmsError } from "../domain/errors.js";
+import type { CallOptions, OmsCall } from "../domain/ports.js";
+import { parseRetryAfter } from "./command-result.js";
+import type { OmsHttp, OmsResponse } from "./http.js";
+
+export interface ResilienceOptions {
+  /** Consecutive transport failures (no answer, or a 5xx) that open the breaker. */
+  breakerThreshold: number;
+  /** How long the breaker stays open before one call is let through as a probe. */
+  halfOpenAfterMs: number;
+  /** Tries of a read in all, within the read's one deadline. */
+  readAttempts: number;
+  /** Called when the breaker opens, half-opens or closes. */
+  onStateChange?: (state: "open" | "halfOpen" | "closed") => void;
+  /** For tests: the source of jitter. */
+  random?: () => number;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2_000;
+
+export class ResilientOms {
+  private readonly breaker;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly http: OmsHttp,
+    private readonly options: ResilienceOptions,
+  ) {
+    this.random = options.random ?? Math.random;
+    this.breaker = circuitBreaker(
+      handleWhen((error) => error instanceof OmsError).orWhenResult(
+        (result) => (result as OmsResponse).status >= 500,
+      ),
+      { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold) },
+    );
+    this.breaker.onStateChange((state) => {
+      const name =
+        state === CircuitState.Open ? "open" : state === CircuitState.HalfOpen ? "halfOpen" : "closed";
+      options.onStateChange?.(name);
+    });
+  }
+
+  get origin(): string {
+    return this.http.origin;
+  }
+
+  get prefix(): string {
+    return this.http.prefix;
+  }
+
+  /** "closed" (calls go through), "open" (failing fast) or "halfOpen" (one probe allowed). */
+  get state(): "open" | "halfOpen" | "closed" {
+    const state = this.breaker.state;
+    return state === CircuitState.Closed ? "closed" : state === CircuitState.HalfOpen ? "halfOpen" : "open";
+  }
+
+  /**
+   * Same contract as OmsHttp.send. GETs are retried with jittered backoff on connection failures,
+   * 429 (waiting for Retry-After when it fits) and 502/503/504, all within one deadline.
+   */
+  async send(
+    method: "GET" | "POST",
+    path: string,
+    route: OmsCall["route"],
+    body: string | null,
+    options?: CallOptions,
+  ): Promise<OmsResponse> {
+    if (method !== "GET") return this.once(method, path, route, body, options);
+    const deadline = performance.now() + this.http.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - performance.now();
+      let wait: number;
+      try {
+        const res = await this.once(method, path, route, body, options, remaining);
+        if (!RETRYABLE_STATUS.has(res.status) || attempt >= this.options.readAttempts) return res;
+        wait = this.delayFor(attempt, res);
+        if (performance.now() + wait >= deadline) return res;
+      } catch (error) {
+        const transient = error instanceof OmsError && !(error.cause instanceof BrokenCircuitError);
+        if (!transient || attempt >= this.options.readAttempts) throw error;
+        wait = this.delayFor(attempt, null);
+        if (performance.now() + wait >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private async once(
+    method: "GET" | "POST",
+    path: string,
+    route: OmsCall["route"],
+    body: string | null,
+    options?: CallOptions,
+    timeoutMs?: number,
+  ): Promise<OmsResponse> {
+    try {
+      return await this.breaker.execute(() => this.http.send(method, path, route, body, options, timeoutMs));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new OmsError("OMS_UNAVAILABLE", "The OMS is failing; calls are paused for a moment.", {
+          maybeApplied: false,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  // Private: full jitter spreads the retries of many waiting requests instead of bunching them.
+  private delayFor(attempt: number, res: OmsResponse | null): number {
+    if (res?.status === 429) {
+      const header = res.headers["retry-after"];
+      const seconds = parseRetryAfter(Array.isArray(header) ? (header[0] ?? null) : (header ?? null));
+      if (seconds !== undefined) return seconds * 1000;
+    }
+    return this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  }
+}
