@@ -278,10 +278,8 @@ class Parser {
     if (value === undefined) return null;
     const url = URL.canParse(value) ? new URL(value) : null;
     if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      // The value may carry credentials (user:password@host); they must not end up in a log.
-      const shown = value.replace(/\/\/[^/@]*@/, "//***@");
       this.problems.push(
-        `${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${shown}".`,
+        `${name} must be an http(s) URL such as https://acme-oms.akinon.net, got "${withoutCredentials(value)}".`,
       );
       return null;
     }
@@ -311,6 +309,11 @@ class Parser {
   }
 }
 
+/** A URL as it may be shown: credentials (user:password@host) must not end up in a log. */
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//***@");
+}
+
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !(value instanceof Map)) {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -336,7 +339,9 @@ export function loadImportConfig(env: Env): ImportConfig {
   const p = new Parser(env, problems);
   const url = env.IMPORT_GATEWAY_URL?.trim() || "http://127.0.0.1:4000/graphql";
   if (!URL.canParse(url) || !["http:", "https:"].includes(new URL(url).protocol)) {
-    problems.push(`IMPORT_GATEWAY_URL must be the gateway's http(s) /graphql URL, got "${url}".`);
+    problems.push(
+      `IMPORT_GATEWAY_URL must be the gateway's http(s) /graphql URL, got "${withoutCredentials(url)}".`,
+    );
   }
   const config: ImportConfig = {
     gatewayUrl: url,

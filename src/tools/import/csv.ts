@@ -1,5 +1,5 @@
 /**
- * RFC 4180 CSV for the import tool. Files are read whole: a carrier's tracking file is a few
+ * RFC 4180 CSV for `npm run import`. Files are read whole: a carrier's tracking file is a few
  * thousand rows at most. Reading never throws; a record that breaks the format is returned with its
  * problem so the import can report that one row and carry on with the rest.
  */

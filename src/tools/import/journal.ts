@@ -79,6 +79,7 @@ export class Journal {
     await this.handle.datasync();
   }
 
+  /** Closes the file; every appended entry is already on disk. */
   async close(): Promise<void> {
     await this.handle.close();
   }
@@ -97,7 +98,9 @@ function parseEntries(path: string, text: string): JournalEntry[] {
       // counted as finished. That chunk is sent again under the same key and replayed.
       break;
     } else {
-      throw new JournalError(`Line ${i + 1} of the journal ${path} is damaged; move the file away to start afresh.`);
+      throw new JournalError(
+        `Line ${i + 1} of the journal ${path} is damaged; move the file away to start afresh.`,
+      );
     }
   }
   return entries;
