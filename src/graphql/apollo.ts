@@ -84,6 +84,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: original.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
     };
   }
+  // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; our own rules carry a more
+  // precise code (TOO_MANY_MUTATION_FIELDS) that callers can switch on.
+  const ruleCode =
+    error instanceof GraphQLError && error.originalError instanceof GraphQLError
+      ? error.originalError.extensions.code
+      : undefined;
+  if (typeof ruleCode === "string" && formatted.extensions?.code === "GRAPHQL_VALIDATION_FAILED") {
+    return { ...formatted, extensions: { ...formatted.extensions, code: ruleCode } };
+  }
   if (isCallerFacing(formatted)) return formatted;
   return {
     message: "Internal server error",
