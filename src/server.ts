@@ -63,7 +63,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   });
   const app = createServices(config, oms, log);
   app.metrics.watchBreaker(oms);
-  const idempotencyStore = await createIdempotencyStore(config.idempotency.redisUrl);
+  const idempotencyStore = await createIdempotencyStore(config.idempotency.redisUrl, log);
   const handlerOptions = {
     maxBodyBytes: config.maxBodyBytes,
     // A replay waits about as long as the first request could take.
@@ -146,8 +146,14 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
         case "/health/live":
           return sendJson(res, 200, { status: "live" });
         case "/health/ready": {
-          const ready = !draining && (await readiness());
-          const status = draining ? "draining" : ready ? "ready" : "oms_unreachable";
+          const ready = !draining && idempotencyStore.healthy && (await readiness());
+          const status = draining
+            ? "draining"
+            : !idempotencyStore.healthy
+              ? "idempotency_store_unreachable"
+              : ready
+                ? "ready"
+                : "oms_unreachable";
           return sendJson(res, ready ? 200 : 503, { status });
         }
         case "/metrics": {
@@ -194,10 +200,14 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
 }
 
 // Private: the Redis client is loaded only when configured, which keeps start-up short without it.
-async function createIdempotencyStore(redisUrl: string | null): Promise<IdempotencyStore> {
+async function createIdempotencyStore(redisUrl: string | null, log: Logger): Promise<IdempotencyStore> {
   if (redisUrl === null) return new MemoryIdempotencyStore();
   const { RedisIdempotencyStore } = await import("./idempotency/redis-store.js");
-  return new RedisIdempotencyStore(redisUrl, { timeoutMs: 2_000 });
+  const store = new RedisIdempotencyStore(redisUrl, { timeoutMs: 2_000 });
+  // Waiting here means the first keyed mutation after start-up finds Redis ready. If it is down,
+  // the gateway still starts (not ready) and the client keeps reconnecting.
+  await store.connect().catch((err: unknown) => log.error({ err }, "Redis (REDIS_URL) is unreachable"));
+  return store;
 }
 
 /** What lives as long as the process and every request shares. */

@@ -12,6 +12,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly records = new Map<string, IdempotencyRecord & { expiresAt: number }>();
   private readonly sweeper: NodeJS.Timeout;
+  readonly healthy = true;
 
   constructor(private readonly now: () => number = Date.now) {
     // Expired records are also skipped on read; the sweep only keeps memory from growing.

@@ -23,16 +23,22 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       enableOfflineQueue: false,
       connectTimeout: options.timeoutMs,
       commandTimeout: options.timeoutMs,
-      lazyConnect: false,
+      // Connected explicitly by `connect`, so start-up can wait for it before taking requests.
+      lazyConnect: true,
     });
     // Connection errors surface through the commands that fail; the client's own event would
-    // otherwise be an unhandled 'error'.
+    // otherwise be an unhandled 'error'. It keeps reconnecting in the background.
     this.redis.on("error", () => {});
   }
 
-  /** Resolves once connected, or rejects: for start-up checks and tests. */
-  async ready(): Promise<void> {
-    await this.redis.ping();
+  /** Resolves once connected and ready for commands; rejects when Redis cannot be reached. */
+  async connect(): Promise<void> {
+    await this.redis.connect();
+  }
+
+  /** False while Redis is unreachable: keyed mutations are refused then, and readiness says so. */
+  get healthy(): boolean {
+    return this.redis.status === "ready";
   }
 
   async reserve(key: string, fingerprint: string, ttlMs: number): Promise<Reservation> {

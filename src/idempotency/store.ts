@@ -31,6 +31,8 @@ export interface IdempotencyStore {
   /** Forgets a reservation whose request changed nothing, so the caller may try again with the same key. */
   release(key: string): Promise<void>;
   close(): Promise<void>;
+  /** False while the store cannot be used (Redis unreachable); the memory store is always healthy. */
+  readonly healthy: boolean;
 }
 
 /** What both stores keep per key. */
