@@ -57,6 +57,13 @@ export interface Config {
   };
   /** Mutation root fields one operation may hold: bulk work goes through the list mutation. */
   maxMutationFields: number;
+  limits: {
+    maxTokens: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxCost: number;
+  };
   idempotency: {
     ttlMs: number;
     /** null: the in-memory store (one replica only). */
@@ -140,6 +147,13 @@ export function loadConfig(env: Env): Config {
       concurrency: p.int("BULK_CONCURRENCY", 8, 1, 256),
     },
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
+    limits: {
+      maxTokens: p.int("MAX_TOKENS", 5_000, 100, 1_000_000),
+      maxDepth: p.int("MAX_DEPTH", 12, 2, 100),
+      maxAliases: p.int("MAX_ALIASES", 100, 0, 10_000),
+      maxDirectives: p.int("MAX_DIRECTIVES", 20, 0, 1_000),
+      maxCost: p.int("MAX_COST", 20_000, 10, 10_000_000),
+    },
     idempotency: {
       ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
       redisUrl: p.redisUrl("REDIS_URL"),

@@ -73,7 +73,12 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       waitMs: config.oms.timeoutMs * 2,
     },
   };
-  const apolloOptions = { production: config.production, maxMutationFields: config.maxMutationFields, log };
+  const apolloOptions = {
+    production: config.production,
+    maxMutationFields: config.maxMutationFields,
+    limits: config.limits,
+    log,
+  };
   const publicApi = createApollo({ ...apolloOptions, schema: publicSchema(), landingPage: true });
   const subgraphApi = config.subgraph.enabled
     ? createApollo({

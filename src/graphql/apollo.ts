@@ -17,6 +17,7 @@ import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
+import { limitCode, limitRules, type QueryLimits } from "./limits.js";
 import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
 
 export interface ApolloOptions {
@@ -25,6 +26,7 @@ export interface ApolloOptions {
   /** Apollo Sandbox on GET text/html (never in production). */
   landingPage: boolean;
   maxMutationFields: number;
+  limits: QueryLimits;
   log: Logger;
 }
 
@@ -41,7 +43,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     // Apollo would otherwise read APOLLO_KEY from the environment itself; configuration is ours alone.
     apollo: {},
     formatError,
-    validationRules: [maxMutationFieldsRule(options.maxMutationFields)],
+    validationRules: [maxMutationFieldsRule(options.maxMutationFields), ...limitRules(options.limits)],
+    parseOptions: { maxTokens: options.limits.maxTokens },
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
@@ -84,6 +87,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: original.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
     };
   }
+  const limit = limitCode(formatted.message);
+  if (limit !== null) return { ...formatted, extensions: { ...formatted.extensions, code: limit } };
   // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; our own rules carry a more
   // precise code (TOO_MANY_MUTATION_FIELDS) that callers can switch on.
   const ruleCode =
