@@ -34,10 +34,14 @@ export interface Config {
   port: number;
   oms: OmsConfig;
   apiKeys: readonly string[];
+  /** Callers may also present a JWT verified against this key set. */
+  jwt: JwtConfig | null;
   routerSecret: string | null;
   corsOrigins: readonly string[];
   logLevel: string;
   maxBodyBytes: number;
+  /** How long SIGTERM waits for requests in flight before closing their connections. */
+  shutdownGraceMs: number;
   simulatorPort: number;
   simulatorLatencyMs: number;
   cargoCompanies: {
@@ -69,6 +73,13 @@ export interface Config {
     /** null: the in-memory store (one replica only). */
     redisUrl: string | null;
   };
+}
+
+export interface JwtConfig {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  algorithms: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -103,7 +114,17 @@ export function loadConfig(env: Env): Config {
     problems.push("OMS_BASE_URL is required in production (the embedded simulator is for development only).");
   }
   const apiKeys = p.list("API_KEYS");
-  if (production && apiKeys.length === 0) problems.push("API_KEYS is required in production.");
+  const jwt = parseJwt(env, p, problems);
+  if (production && apiKeys.length === 0 && jwt === null) {
+    problems.push("API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers.");
+  }
+  const subgraphEnabled = p.bool("SUBGRAPH_ENABLED", true);
+  const routerSecret = env.ROUTER_SECRET?.trim() || null;
+  if (production && subgraphEnabled && routerSecret === null) {
+    problems.push(
+      "ROUTER_SECRET is required in production while the subgraph is enabled (or set SUBGRAPH_ENABLED=false).",
+    );
+  }
   const transitionsRaw =
     env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
 
@@ -127,10 +148,12 @@ export function loadConfig(env: Env): Config {
       readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
     },
     apiKeys,
-    routerSecret: env.ROUTER_SECRET?.trim() || null,
+    routerSecret,
+    jwt,
     corsOrigins: p.origins("CORS_ORIGINS"),
     logLevel: p.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     maxBodyBytes: p.int("MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
+    shutdownGraceMs: p.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     simulatorPort: p.int("OMS_SIMULATOR_PORT", 4010, 0, 65535),
     simulatorLatencyMs: p.int("OMS_SIMULATOR_LATENCY_MS", 0, 0, 60_000),
     cargoCompanies: {
@@ -139,7 +162,7 @@ export function loadConfig(env: Env): Config {
       file: env.CARGO_COMPANIES_FILE?.trim() || null,
     },
     subgraph: {
-      enabled: p.bool("SUBGRAPH_ENABLED", true),
+      enabled: subgraphEnabled,
       maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
     },
     bulk: {
@@ -161,6 +184,42 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+const JWT_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+];
+
+// Private: JWTs are optional, but once a key set is named, issuer and audience must be pinned too,
+// and only asymmetric algorithms are accepted (a shared secret would have to live in every caller).
+function parseJwt(env: Env, p: Parser, problems: string[]): JwtConfig | null {
+  const jwksUrl = env.JWT_JWKS_URL?.trim();
+  if (!jwksUrl) return null;
+  if (!URL.canParse(jwksUrl) || !["https:", "http:"].includes(new URL(jwksUrl).protocol)) {
+    problems.push(
+      `JWT_JWKS_URL must be an http(s) URL of a JSON Web Key Set, got "${withoutCredentials(jwksUrl)}".`,
+    );
+  }
+  const issuer = env.JWT_ISSUER?.trim() ?? "";
+  const audience = env.JWT_AUDIENCE?.trim() ?? "";
+  if (issuer === "") problems.push("JWT_ISSUER is required with JWT_JWKS_URL.");
+  if (audience === "") problems.push("JWT_AUDIENCE is required with JWT_JWKS_URL.");
+  const algorithms = p.list("JWT_ALGORITHMS");
+  for (const algorithm of algorithms) {
+    if (!JWT_ALGORITHMS.includes(algorithm)) {
+      problems.push(`JWT_ALGORITHMS: "${algorithm}" is not one of ${JWT_ALGORITHMS.join(", ")}.`);
+    }
+  }
+  return { jwksUrl, issuer, audience, algorithms: algorithms.length > 0 ? algorithms : ["RS256", "ES256"] };
 }
 
 /** `packed:41,shipped:42` or one bare id for every status. Exported for tests. */
@@ -227,7 +286,7 @@ class Parser {
     private readonly problems: string[],
   ) {}
 
-  private raw(name: string): string | undefined {
+  raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === "" ? undefined : value;
   }

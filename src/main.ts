@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "draining: no new connections, finishing in-flight requests");
-    gateway.stop(10_000).then(
+    gateway.stop(config.shutdownGraceMs).then(
       async () => {
         log.info("stopped");
         await flushLogger(log);

@@ -12,7 +12,7 @@ import { Limiter } from "./domain/limiter.js";
 import { createApollo } from "./graphql/apollo.js";
 import { publicSchema } from "./graphql/schema.js";
 import { subgraphSchema } from "./graphql/subgraph.js";
-import { createCallerCheck, createSecretCheck } from "./http/caller.js";
+import { createCallerAuth, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
 import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
 import { graphqlError, sendJson } from "./http/io.js";
@@ -92,7 +92,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   const publicHandler = createGraphQLHandler(publicApi, app, handlerOptions);
   const subgraphHandler = subgraphApi && createGraphQLHandler(subgraphApi, app, handlerOptions);
   const readiness = createReadiness(omsHttp, oms);
-  const callerCheck = createCallerCheck(config.apiKeys);
+  const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);
   let draining = false;
 
@@ -110,9 +110,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       req.method === "GET" &&
       !url.search &&
       (req.headers.accept ?? "").includes("text/html");
-    if (!wantsLandingPage && !callerCheck(req.headers.authorization)) {
+    if (!wantsLandingPage && !(await callerCheck(req.headers.authorization))) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
-      const message = "A valid API key is required: Authorization: Bearer <key>.";
+      const message = "A valid API key or token is required: Authorization: Bearer <key>.";
       return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
     return publicHandler(req, res, requestId, url);

@@ -191,7 +191,7 @@ describe("loadConfig valid forms", () => {
   });
 
   it("accepts a complete production configuration", () => {
-    const config = loadConfig({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: "k" });
+    const config = loadConfig({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: "k", ROUTER_SECRET: "r" });
     expect(config.production).toBe(true);
     expect(config.nodeEnv).toBe("production");
   });
@@ -332,18 +332,57 @@ describe("loadConfig invalid forms", () => {
 });
 
 describe("loadConfig required values", () => {
-  it("requires OMS_BASE_URL and API_KEYS in production", () => {
+  it("requires OMS_BASE_URL, a caller check and ROUTER_SECRET in production", () => {
     const problems = problemsOf({ NODE_ENV: "production" });
     expect(problems).toEqual([
       "OMS_BASE_URL is required in production (the embedded simulator is for development only).",
-      "API_KEYS is required in production.",
+      "API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers.",
+      "ROUTER_SECRET is required in production while the subgraph is enabled (or set SUBGRAPH_ENABLED=false).",
     ]);
   });
 
-  it("requires API_KEYS in production even with an OMS", () => {
-    expect(problemsOf({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: " , " })).toEqual([
-      "API_KEYS is required in production.",
+  it("requires a caller check in production even with an OMS", () => {
+    expect(problemsOf({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: " , ", ROUTER_SECRET: "r" })).toEqual([
+      "API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers.",
     ]);
+  });
+
+  it("accepts a JWT key set instead of API keys in production, with issuer and audience pinned", () => {
+    const jwt = { JWT_JWKS_URL: "https://login.example.com/.well-known/jwks.json" };
+    const base = { ...REAL_OMS, NODE_ENV: "production", ROUTER_SECRET: "r" };
+    expect(problemsOf({ ...base, ...jwt })).toEqual([
+      "JWT_ISSUER is required with JWT_JWKS_URL.",
+      "JWT_AUDIENCE is required with JWT_JWKS_URL.",
+    ]);
+    const config = loadConfig({
+      ...base,
+      ...jwt,
+      JWT_ISSUER: "https://login.example.com/",
+      JWT_AUDIENCE: "oms-graph",
+    });
+    expect(config.jwt).toEqual({
+      jwksUrl: "https://login.example.com/.well-known/jwks.json",
+      issuer: "https://login.example.com/",
+      audience: "oms-graph",
+      algorithms: ["RS256", "ES256"],
+    });
+    expect(
+      problemsOf({ ...base, ...jwt, JWT_ISSUER: "i", JWT_AUDIENCE: "a", JWT_ALGORITHMS: "HS256,none" }),
+    ).toEqual([
+      'JWT_ALGORITHMS: "HS256" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA.',
+      'JWT_ALGORITHMS: "none" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA.',
+    ]);
+  });
+
+  it("lets production run without ROUTER_SECRET when the subgraph is off", () => {
+    const config = loadConfig({
+      ...REAL_OMS,
+      NODE_ENV: "production",
+      API_KEYS: "k",
+      SUBGRAPH_ENABLED: "false",
+    });
+    expect(config.subgraph.enabled).toBe(false);
+    expect(config.routerSecret).toBeNull();
   });
 
   it("requires OMS_API_TOKEN with OMS_BASE_URL", () => {
@@ -372,7 +411,7 @@ describe("loadConfig required values", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const configError = error as ConfigError;
-    expect(configError.problems).toHaveLength(4);
+    expect(configError.problems).toHaveLength(5);
     expect(configError.message).not.toContain(token);
     expect(configError.problems.join("\n")).not.toContain(token);
     expect(JSON.stringify(configError)).not.toContain(token);

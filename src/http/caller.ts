@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import type { JwtConfig } from "../config.js";
 
 /**
  * Checks `Authorization: Bearer <key>` against the configured API keys in constant time. With no
@@ -25,4 +27,30 @@ export function createSecretCheck(secret: string | null): (value: string | strin
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
+}
+
+/**
+ * The caller check of /graphql: an API key, or (when configured) a JWT signed by a key of the
+ * JWKS, with pinned issuer, audience and algorithms. The key set is fetched and cached by jose.
+ */
+export function createCallerAuth(
+  keys: readonly string[],
+  jwt: JwtConfig | null,
+): (authorization: string | undefined) => boolean | Promise<boolean> {
+  const keyCheck = createCallerCheck(keys);
+  if (jwt === null) return keyCheck;
+  const jwks = createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
+  const options = { issuer: jwt.issuer, audience: jwt.audience, algorithms: [...jwt.algorithms] };
+  return async (authorization) => {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (token === undefined) return false;
+    if (keys.length > 0 && keyCheck(authorization)) return true;
+    if (token.split(".").length !== 3) return false;
+    try {
+      await jwtVerify(token, jwks, options);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }

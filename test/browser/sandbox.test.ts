@@ -182,7 +182,7 @@ describeInBrowser("GET /graphql in a browser", () => {
     let context: BrowserContext;
 
     beforeAll(async () => {
-      h = await startHarness({ NODE_ENV: "production", API_KEYS: "k" });
+      h = await startHarness({ NODE_ENV: "production", API_KEYS: "k", ROUTER_SECRET: "r" });
       context = await newContext(browser);
     });
 
