@@ -3,6 +3,7 @@
  * connections, explicit connect/headers/body timeouts, a whole-request deadline, no redirects and a
  * response size cap. Failures to get an answer become OmsError; answers of any status are returned.
  */
+import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import { OmsError } from "../domain/errors.js";
 import type { CallOptions, OmsCall } from "../domain/ports.js";
@@ -139,26 +140,35 @@ export class OmsHttp {
 }
 
 // Private: a body read in full could exhaust memory if a proxy answered with something huge.
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  max: number,
-): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
+// Plain 'data' events rather than an async iterator: this runs once per OMS call.
+function readCapped(body: Readable, max: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) {
+        chunks.push(chunk);
+        return;
+      }
       chunks.push(chunk.subarray(0, chunk.length - (size - max)));
+      body.off("data", onData);
+      body.off("error", reject);
       body.destroy();
-      return { text: Buffer.concat(chunks).toString("utf8"), truncated: true };
-    }
-    chunks.push(chunk);
-  }
-  return {
-    text:
-      chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"),
-    truncated: false,
-  };
+      resolve({ text: Buffer.concat(chunks).toString("utf8"), truncated: true });
+    };
+    body.on("data", onData);
+    body.once("error", reject);
+    body.once("end", () => {
+      const text =
+        chunks.length === 0
+          ? ""
+          : chunks.length === 1
+            ? (chunks[0] as Buffer).toString("utf8")
+            : Buffer.concat(chunks).toString("utf8");
+      resolve({ text, truncated: false });
+    });
+  });
 }
 
 function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): OmsError {
