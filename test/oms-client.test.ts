@@ -597,7 +597,7 @@ describe("getPackage", () => {
     const oms = await fakeOms(() => jsonReply(200, { ...PACKAGE, padding: "x".repeat(4096) }));
     const error = await rejection(clientFor(oms.url, { maxResponseBytes: 1024 }).getPackage(1001));
     expect(error.code).toBe("OMS_UNAVAILABLE");
-    expect(error.message).toBe("The OMS sent a malformed oversized answer.");
+    expect(error.message).toBe("The OMS sent a malformed incomplete or oversized answer.");
   });
 
   it("throws OMS_UNAVAILABLE when the body is still trickling in at the deadline", async () => {

@@ -242,7 +242,7 @@ describe("a lost answer (OMS_OUTCOME_UNKNOWN)", () => {
     });
     expect(await run(COMMAND)).toStrictEqual({ kind: "updated", packageId: 1001, shipment });
     expect(calls()).toEqual(["loadPackage", "updateShipment", "getPackage", "forgetPackage"]);
-    expect(events[2]).toEqual({ call: "getPackage", id: 1001, options: CALL_OPTIONS });
+    expect(events[2]).toEqual({ call: "getPackage", id: 1001, options: { ...CALL_OPTIONS, once: true } });
   });
 
   it("answers updated when the caller sent no query number and the package now has none", async () => {

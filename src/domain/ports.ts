@@ -23,6 +23,8 @@ export interface OmsCall {
 
 export interface CallOptions {
   onCall?: (call: OmsCall) => void;
+  /** Ask once, without the retries reads usually get: for reads whose count matters. */
+  once?: boolean;
 }
 
 /** The arguments of the shipment command once a transition has been chosen. */

@@ -79,7 +79,8 @@ async function verify(
 ): Promise<UpdateShipmentOutcome> {
   let pkg: PackageRecord | null;
   try {
-    pkg = await deps.oms.getPackage(command.packageId, deps.callOptions);
+    // One read, not retried: a verification that needs several tries is no evidence either way.
+    pkg = await deps.oms.getPackage(command.packageId, { ...deps.callOptions, once: true });
   } catch {
     throw lost;
   }

@@ -42,7 +42,12 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     stopOnTerminationSignals: false,
     // Apollo would otherwise read APOLLO_KEY from the environment itself; configuration is ours alone.
     apollo: {},
-    formatError,
+    formatError: (formatted, error) => {
+      const result = formatError(formatted, error);
+      // Apollo's hideSchemaDetailsFromClientErrors covers validation errors only; variable
+      // coercion errors still suggest field names.
+      return options.production ? { ...result, message: withoutSuggestions(result.message) } : result;
+    },
     validationRules: [maxMutationFieldsRule(options.maxMutationFields), ...limitRules(options.limits)],
     parseOptions: { maxTokens: options.limits.maxTokens },
     plugins: [
@@ -104,6 +109,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: "INTERNAL_SERVER_ERROR" },
   };
+}
+
+function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]*\?/g, "");
 }
 
 function codeOf(error: GraphQLError): string {

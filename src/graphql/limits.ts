@@ -43,3 +43,43 @@ export function limitCode(message: string): string | null {
   for (const [pattern, code] of CODES) if (pattern.test(message)) return code;
   return null;
 }
+
+/** Bracket nesting no real document reaches; graphql-js's recursive parser overflows near 2,000. */
+export const MAX_NESTING = 128;
+
+/**
+ * True when `source` nests braces, parentheses or brackets deeper than `limit`, outside strings and
+ * comments. Checked before parsing: the token limit alone does not stop a short, deeply nested
+ * document from exhausting the parser's stack.
+ */
+export function nestsTooDeep(source: string, limit = MAX_NESTING): boolean {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x7b || c === 0x28 || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x29 || c === 0x5d) {
+      depth--;
+    } else if (c === 0x23) {
+      // A comment runs to the end of the line.
+      while (i < source.length && source.charCodeAt(i) !== 0x0a && source.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x22) {
+      i = skipString(source, i);
+    }
+  }
+  return false;
+}
+
+// Private: returns the index of the string's closing quote (block strings """…""" included).
+function skipString(source: string, start: number): number {
+  if (source.startsWith('"""', start)) {
+    const end = source.indexOf('"""', start + 3);
+    return end === -1 ? source.length : end + 2;
+  }
+  for (let i = start + 1; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22 || c === 0x0a) return i;
+  }
+  return source.length;
+}

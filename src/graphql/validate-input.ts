@@ -9,8 +9,7 @@ import { FieldError } from "./shipment/update-package-shipment.result.js";
 // class-validator's constraint names → the stable codes callers can switch on.
 const CODES: Readonly<Record<string, string>> = {
   isOmsId: "INVALID_ID",
-  isLength: "INVALID_LENGTH",
-  maxLength: "INVALID_LENGTH",
+  hasLength: "INVALID_LENGTH",
   matches: "INVALID_CHARACTERS",
   min: "OUT_OF_RANGE",
 };

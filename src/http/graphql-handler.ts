@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
 import { type AppServices, GatewayContext } from "../context.js";
+import { MAX_NESTING, nestsTooDeep } from "../graphql/limits.js";
 import { type IdempotencyOptions, isMutation, runIdempotent } from "../idempotency/idempotency.js";
 import type { StoredResponse } from "../idempotency/store.js";
 import { graphqlError, readBody, sendJson } from "./io.js";
@@ -41,6 +42,11 @@ export function createGraphQLHandler(
       } catch {
         return sendJson(res, 400, graphqlError("The request body is not valid JSON.", "BAD_REQUEST"));
       }
+    }
+    const source = isObject(parsed) ? parsed.query : url.searchParams.get("query");
+    if (typeof source === "string" && nestsTooDeep(source)) {
+      const message = `The document nests deeper than ${MAX_NESTING} levels.`;
+      return sendJson(res, 400, graphqlError(message, "MAX_DEPTH_EXCEEDED"));
     }
     const context = new GatewayContext(app, requestId);
     res.locals = context;
@@ -118,15 +124,21 @@ async function runApollo(
     text = "";
     for await (const chunk of result.body.asyncIterator) text += chunk;
   }
+  const extra: Record<string, string> = {};
+  for (const [name, value] of result.headers) {
+    if (name !== "content-type" && name !== "content-length") extra[name] = value;
+  }
   return {
     status: result.status ?? 200,
     contentType: result.headers.get("content-type") ?? "application/json; charset=utf-8",
     body: text,
+    headers: extra,
   };
 }
 
 function write(res: ServerResponse, response: StoredResponse): void {
   res.writeHead(response.status, {
+    ...response.headers,
     "content-type": response.contentType,
     "content-length": Buffer.byteLength(response.body),
   });

@@ -9,6 +9,8 @@ export interface StoredResponse {
   status: number;
   contentType: string;
   body: string;
+  /** Other headers of the answer (e.g. Allow on a 405), lower-case names. */
+  headers?: Record<string, string>;
 }
 
 export type Reservation =

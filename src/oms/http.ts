@@ -154,6 +154,8 @@ function readCapped(body: Readable, max: number): Promise<{ text: string; trunca
       chunks.push(chunk.subarray(0, chunk.length - (size - max)));
       body.off("data", onData);
       body.off("error", reject);
+      // Destroying the body makes undici emit an AbortError on it; that is the intended outcome here.
+      body.on("error", () => {});
       body.destroy();
       resolve({ text: Buffer.concat(chunks).toString("utf8"), truncated: true });
     };
@@ -177,7 +179,7 @@ function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): Om
     typeof code === "string" &&
     (NOT_SENT_CODES.has(code) || code.startsWith("ERR_TLS") || code.includes("CERT"));
   const why = deadlineHit
-    ? `no answer within ${timeoutMs} ms`
+    ? `no answer within ${Math.round(timeoutMs)} ms`
     : typeof code === "string"
       ? `connection failed (${code})`
       : "connection failed";

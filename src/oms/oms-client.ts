@@ -84,7 +84,7 @@ export class OmsClient implements OmsPort {
 
   private json(res: OmsResponse): unknown {
     if (res.status !== 200) throw errorForStatus(res);
-    if (res.truncated) throw malformed("oversized answer");
+    if (res.truncated) throw malformed("incomplete or oversized answer");
     try {
       return JSON.parse(res.body);
     } catch {

@@ -80,13 +80,13 @@ export class ResilientOms {
     body: string | null,
     options?: CallOptions,
   ): Promise<OmsResponse> {
-    if (method !== "GET") return this.once(method, path, route, body, options);
+    if (method !== "GET" || options?.once) return this.once(method, path, route, body, options);
     const deadline = performance.now() + this.http.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - performance.now();
       let wait: number;
       try {
-        const res = await this.once(method, path, route, body, options, remaining);
+        const res = await this.once(method, path, route, body, options, Math.ceil(remaining));
         if (!RETRYABLE_STATUS.has(res.status) || attempt >= this.options.readAttempts) return res;
         wait = this.delayFor(attempt, res);
         if (performance.now() + wait >= deadline) return res;

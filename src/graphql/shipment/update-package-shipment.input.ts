@@ -1,4 +1,4 @@
-import { IsOptional, Length, Matches, MaxLength, Min, ValidateBy } from "class-validator";
+import { IsOptional, Matches, Min, ValidateBy, type ValidationOptions } from "class-validator";
 import { Field, ID, InputType, Int } from "type-graphql";
 import { parseOmsId } from "../ids.js";
 
@@ -12,10 +12,32 @@ function IsOmsId(): PropertyDecorator {
     validator: {
       validate: (value) =>
         (typeof value === "string" || typeof value === "number") && parseOmsId(value) !== null,
+      // The value is shown cut short: a huge bad id must not come back in full, twice.
       defaultMessage: (args) =>
-        `${args?.property} must be a positive integer id, got ${JSON.stringify(args?.value)}.`,
+        `${args?.property} must be a positive integer id, got ${JSON.stringify(String(args?.value).slice(0, 40))}.`,
     },
   });
+}
+
+/**
+ * Length in code points, as the OMS (Django) counts it. validator.js's isLength skips variation
+ * selectors, so "A\uFE0F" repeated 64 times would pass at 128 characters.
+ */
+function HasLength(min: number, max: number, options: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: "hasLength",
+      validator: {
+        validate: (value) => {
+          if (typeof value !== "string") return false;
+          let length = 0;
+          for (const _ of value) if (++length > max) return false;
+          return length >= min;
+        },
+      },
+    },
+    options,
+  );
 }
 
 @InputType({ description: "New shipment details for one package." })
@@ -31,13 +53,13 @@ export class UpdatePackageShipmentInput {
   @Field(() => String, {
     description: "The tracking number (the OMS `awb_number`): 1 to 64 characters, trimmed.",
   })
-  @Length(1, 64, { message: "trackingNumber must be 1 to 64 characters after trimming." })
+  @HasLength(1, 64, { message: "trackingNumber must be 1 to 64 characters after trimming." })
   @Matches(PRINTABLE, { message: "trackingNumber must not contain control characters." })
   trackingNumber!: string;
 
   @Field(() => String, { nullable: true, description: "The carrier's query number: at most 64 characters." })
   @IsOptional()
-  @MaxLength(64, { message: "queryNumber must be at most 64 characters." })
+  @HasLength(0, 64, { message: "queryNumber must be at most 64 characters." })
   @Matches(PRINTABLE, { message: "queryNumber must not contain control characters." })
   queryNumber?: string | null;
 
