@@ -75,6 +75,13 @@ export class Metrics {
     });
   }
 
+  readonly cargoCompanyLookups = new Counter({
+    name: "oms_graph_cargo_company_cache_total",
+    help: "Cargo company list lookups: hit (from memory), miss (refreshed from the OMS), stale (served after a failed refresh).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
   recordResult(mutation: string, result: string, code: string | null): void {
     this.results.inc({ mutation, result, code: code === null ? "" : SAFE_CODE.test(code) ? code : "other" });
   }

@@ -70,7 +70,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     idempotency: {
       store: idempotencyStore,
       ttlMs: config.idempotency.ttlMs,
-      waitMs: config.oms.timeoutMs * 2,
+      // ...but answers before a federation router's 30 s timeout would.
+      waitMs: Math.min(config.oms.timeoutMs * 2, 25_000),
     },
   };
   const apolloOptions = {
@@ -234,6 +235,7 @@ function createServices(config: Config, transport: OmsTransport, log: Logger): A
       {
         ttlMs: config.cargoCompanies.ttlMs,
         maxStaleMs: config.cargoCompanies.maxStaleMs,
+        onLookup: (result) => metrics.cargoCompanyLookups.inc({ result }),
         onStaleServed: (err, ageMs) =>
           log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
       },

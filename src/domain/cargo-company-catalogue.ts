@@ -12,6 +12,8 @@ export interface CatalogueOptions {
   now?: () => number;
   /** Told when a refresh fails but a stale list is still served. */
   onStaleServed?: (error: unknown, ageMs: number) => void;
+  /** Told how each lookup was answered: from memory, by a refresh, or stale after a failed refresh. */
+  onLookup?: (result: "hit" | "miss" | "stale") => void;
 }
 
 export interface CatalogueEntry {
@@ -40,16 +42,22 @@ export class CargoCompanyCatalogue {
 
   /** @param options passed to the load that a miss triggers, so the request that waits sees the call. */
   async get(options?: CallOptions): Promise<CatalogueEntry> {
-    if (this.entry !== null && this.fresh) return this.entry;
+    if (this.entry !== null && this.fresh) {
+      this.options.onLookup?.("hit");
+      return this.entry;
+    }
     this.refreshing ??= this.refresh(options).finally(() => {
       this.refreshing = null;
     });
     try {
-      return await this.refreshing;
+      const entry = await this.refreshing;
+      this.options.onLookup?.("miss");
+      return entry;
     } catch (error) {
       const age = this.now() - this.loadedAt;
       if (this.entry === null || age >= this.options.maxStaleMs) throw error;
       this.options.onStaleServed?.(error, age);
+      this.options.onLookup?.("stale");
       return this.entry;
     }
   }
