@@ -7,8 +7,6 @@ import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { AppServices, GatewayContext } from "./context.js";
-import { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
-import { Limiter } from "./domain/limiter.js";
 import { createApollo } from "./graphql/apollo.js";
 import { publicSchema } from "./graphql/schema.js";
 import { subgraphSchema } from "./graphql/subgraph.js";
@@ -16,15 +14,12 @@ import { createCallerAuth, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
 import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
 import { graphqlError, sendJson } from "./http/io.js";
-import { MemoryIdempotencyStore } from "./idempotency/memory-store.js";
-import type { IdempotencyStore } from "./idempotency/store.js";
+import { logRequest } from "./http/request-log.js";
 import { createLogger, type Logger } from "./logger.js";
-import { Metrics } from "./metrics.js";
-import { readCargoCompanyFile } from "./oms/cargo-company-file.js";
-import { OmsHttp, type OmsTransport } from "./oms/http.js";
-import { OmsClient } from "./oms/oms-client.js";
+import { OmsHttp } from "./oms/http.js";
 import { ResilientOms } from "./oms/resilience.js";
 import { createReadiness } from "./readiness.js";
+import { createIdempotencyStore, createServices } from "./services.js";
 
 export interface ServerDeps {
   log?: Logger;
@@ -205,48 +200,6 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   };
 }
 
-// Private: the Redis client is loaded only when configured, which keeps start-up short without it.
-async function createIdempotencyStore(redisUrl: string | null, log: Logger): Promise<IdempotencyStore> {
-  if (redisUrl === null) return new MemoryIdempotencyStore();
-  const { RedisIdempotencyStore } = await import("./idempotency/redis-store.js");
-  const store = new RedisIdempotencyStore(redisUrl, { timeoutMs: 2_000 });
-  // Waiting here means the first keyed mutation after start-up finds Redis ready. If it is down,
-  // the gateway still starts (not ready) and the client keeps reconnecting.
-  await store.connect().catch((err: unknown) => log.error({ err }, "Redis (REDIS_URL) is unreachable"));
-  return store;
-}
-
-/** What lives as long as the process and every request shares. */
-function createServices(config: Config, transport: OmsTransport, log: Logger): AppServices {
-  const oms = new OmsClient(transport, {
-    statusMap: config.oms.statusMap,
-    cargoCompaniesPath: config.oms.cargoCompaniesPath,
-  });
-  const file = config.cargoCompanies.file;
-  const fileCompanies = file === null ? null : readCargoCompanyFile(file);
-  const metrics = new Metrics();
-  const bulkLimiter = new Limiter(config.bulk.concurrency);
-  metrics.watchBulkLimiter(bulkLimiter);
-  return {
-    oms,
-    transitions: config.oms.transitions,
-    catalogue: new CargoCompanyCatalogue(
-      fileCompanies === null ? (options) => oms.listCargoCompanies(options) : async () => fileCompanies,
-      {
-        ttlMs: config.cargoCompanies.ttlMs,
-        maxStaleMs: config.cargoCompanies.maxStaleMs,
-        onLookup: (result) => metrics.cargoCompanyLookups.inc({ result }),
-        onStaleServed: (err, ageMs) =>
-          log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
-      },
-    ),
-    bulkLimiter,
-    bulkMaxItems: config.bulk.maxItems,
-    metrics,
-    log,
-  };
-}
-
 declare module "node:http" {
   interface ServerResponse {
     /** The request's GraphQL context, when it reached Apollo: read by the request log line. */
@@ -259,35 +212,4 @@ function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {
   res.setHeader("allow", "GET, POST");
   sendJson(res, 405, graphqlError("Use GET or POST.", "METHOD_NOT_ALLOWED"));
   return false;
-}
-
-function logRequest(
-  log: Logger,
-  metrics: Metrics,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  requestId: string,
-  started: number,
-): void {
-  const ms = performance.now() - started;
-  const stats = res.locals?.stats;
-  if (path === "/graphql" || path === "/subgraph") {
-    metrics.httpRequests.observe(
-      { endpoint: path, operation: stats?.operationType ?? "none", status: String(res.statusCode) },
-      ms / 1000,
-    );
-  }
-  const entry = {
-    requestId,
-    method: req.method,
-    path,
-    status: res.statusCode,
-    operation: stats?.operation ?? null,
-    outcome: stats?.outcome ?? null,
-    oms: stats?.omsCalls ?? [],
-    ms: Math.round(ms),
-  };
-  if (path.startsWith("/health/") || path === "/metrics") log.debug(entry, "request");
-  else log.info(entry, "request");
 }

@@ -3,14 +3,7 @@
  * reads. Commands are never retried: the OMS documents no idempotency key, so a second send could
  * apply a command twice; their lost answers are handled by the use case's verification read.
  */
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleWhen,
-  handleWhenResult,
-} from "cockatiel";
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from "cockatiel";
 import { OmsError } from "../domain/errors.js";
 import type { CallOptions, OmsCall } from "../domain/ports.js";
 import { parseRetryAfter } from "./command-result.js";
