@@ -66,6 +66,11 @@ export class GatewayContext {
     return this.packageLoader;
   }
 
+  /** Forgets a package read earlier in this request (a command changed it); creates no loader for it. */
+  forgetPackage(id: number): void {
+    this.packageLoader?.clear(id);
+  }
+
   /** Cargo companies by id, from the shared catalogue: at most one list read, and none when cached. */
   get cargoCompanies(): DataLoader<number, CargoCompanyRecord | null> {
     this.cargoCompanyLoader ??= new DataLoader(async (ids) => {

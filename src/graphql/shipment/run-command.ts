@@ -50,7 +50,7 @@ export async function execute(
       oms: ctx.app.oms,
       transitions: ctx.app.transitions,
       loadPackage: (id) => ctx.packages.load(id),
-      forgetPackage: (id) => ctx.packages.clear(id),
+      forgetPackage: (id) => ctx.forgetPackage(id),
       callOptions: ctx.callOptions,
     },
     command,
