@@ -25,7 +25,10 @@ export interface AppServices {
 
 export interface RequestStats {
   operation: string | null;
-  /** query, mutation or subscription, once Apollo has resolved the operation. */
+  /**
+   * The operation's type and root fields, e.g. "mutation updatePackageShipment": a metrics label
+   * bounded by the schema, unlike the operation names that clients choose.
+   */
   operationType: string | null;
   /** The business outcome of a mutation (union member), or the error code of a failed request. */
   outcome: string | null;

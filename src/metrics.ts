@@ -15,7 +15,7 @@ export class Metrics {
 
   readonly httpRequests = new Histogram({
     name: "oms_graph_http_request_duration_seconds",
-    help: "HTTP requests served, by endpoint, operation type and status.",
+    help: "HTTP requests served, by endpoint, operation (type and root fields) and status.",
     labelNames: ["endpoint", "operation", "status"] as const,
     buckets: SECONDS,
     registers: [this.registry],

@@ -12,7 +12,13 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import {
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+} from "graphql";
 import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
@@ -111,6 +117,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
+// Private: root field names come from the schema, so the label has few values; fields reached
+// through root fragments are rare enough to be counted as "fragment".
+function describeOperation(operation: OperationDefinitionNode): string {
+  const fields = new Set<string>();
+  for (const selection of operation.selectionSet.selections) {
+    fields.add(selection.kind === Kind.FIELD ? selection.name.value : "fragment");
+  }
+  return `${operation.operation} ${[...fields].sort().join(",")}`.slice(0, 120);
+}
+
 function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, "");
 }
@@ -130,7 +146,7 @@ function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
       return {
         async didResolveOperation({ contextValue, operationName, operation }) {
           contextValue.stats.operation = operationName ?? operation?.operation ?? null;
-          contextValue.stats.operationType = operation?.operation ?? null;
+          contextValue.stats.operationType = operation ? describeOperation(operation) : null;
         },
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
