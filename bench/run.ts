@@ -95,7 +95,7 @@ async function freePort(): Promise<number> {
 async function startGateway(omsUrl: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const started = performance.now();
-  const child = start(0, ["dist/main.js"], {
+  const child = start(0, ["dist/oms-graph.mjs"], {
     NODE_ENV: "production",
     PORT: String(port),
     OMS_BASE_URL: omsUrl,

@@ -66,7 +66,7 @@ async function startUpstream(latencyMs: number): Promise<string> {
 
 async function startGateway(omsUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawnNode(["dist/main.js"], {
+  const child = spawnNode(["dist/oms-graph.mjs"], {
     NODE_ENV: "production",
     PORT: String(port),
     OMS_BASE_URL: omsUrl,

