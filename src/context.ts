@@ -52,8 +52,8 @@ export class GatewayContext {
   ) {}
 
   /** Counts a command's business outcome in the metrics; returns the union member's name. */
-  recordResult(mutation: string, result: { constructor: { name: string }; code?: string }): string {
-    const name = result.constructor.name;
+  recordResult(mutation: string, result: { typename: string; code?: string }): string {
+    const name = result.typename;
     const code = result.code ?? (name === "ValidationError" ? firstFieldCode(result) : null);
     this.app.metrics.recordResult(mutation, name, code);
     return name;

@@ -154,7 +154,7 @@ describe("the production bundle (npm run bundle)", () => {
       await build(bundleOptions(join(dir, "oms-graph.mjs")));
       const gateway = await startGatewayProcess({}, [join(dir, "oms-graph.mjs")]);
       const { body } = await postGraphQL(gateway.graphqlUrl, EXAMPLE_OPERATION, EXAMPLE_VARIABLES);
-      // Type names come from class names: the bundle must keep them (--keep-names).
+      // esbuild renames colliding classes; the GraphQL type names must not follow (they are explicit).
       expect(body.errors).toBeUndefined();
       expect(body.data.updatePackageShipment.__typename).toBe("ShipmentUpdated");
       gateway.child.kill("SIGTERM");

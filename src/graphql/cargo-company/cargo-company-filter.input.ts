@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 
-@InputType({ description: "Narrows the cargo company list." })
+@InputType("CargoCompanyFilter", { description: "Narrows the cargo company list." })
 export class CargoCompanyFilter {
   @Field(() => String, {
     nullable: true,

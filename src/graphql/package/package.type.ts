@@ -5,7 +5,9 @@ import { PackageStatus, toGraphQLStatus } from "./package-status.enum.js";
 
 // An entity of the supergraph: other subgraphs may reference it by id and add fields to it.
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "A packaging order: the part of an order that is packed and shipped together." })
+@ObjectType("Package", {
+  description: "A packaging order: the part of an order that is packed and shipped together.",
+})
 export class Package {
   @Field(() => ID, { description: "The OMS id of the package." })
   id!: string;

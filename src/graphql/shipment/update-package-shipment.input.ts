@@ -40,7 +40,7 @@ function HasLength(min: number, max: number, options: ValidationOptions): Proper
   );
 }
 
-@InputType({ description: "New shipment details for one package." })
+@InputType("UpdatePackageShipmentInput", { description: "New shipment details for one package." })
 export class UpdatePackageShipmentInput {
   @Field(() => ID, { description: "The OMS id of the package." })
   @IsOmsId()

@@ -2,7 +2,9 @@ import { createUnionType, Field, ID, InterfaceType, ObjectType } from "type-grap
 import { Package } from "../package/package.type.js";
 import { Shipment } from "./shipment.type.js";
 
-@InterfaceType({ description: "A business error returned as data: the request was understood and answered." })
+@InterfaceType("MutationError", {
+  description: "A business error returned as data: the request was understood and answered.",
+})
 export abstract class MutationError {
   @Field(() => String, {
     description: "A sentence for people; switch on the type and codes, not on this text.",
@@ -10,7 +12,7 @@ export abstract class MutationError {
   message!: string;
 }
 
-@ObjectType({ description: "One problem with one input field." })
+@ObjectType("FieldError", { description: "One problem with one input field." })
 export class FieldError {
   @Field(() => [String], {
     description:
@@ -32,8 +34,16 @@ export class FieldError {
   }
 }
 
-@ObjectType({ implements: MutationError, description: "The input was refused; nothing was changed." })
+@ObjectType("ValidationError", {
+  implements: MutationError,
+  description: "The input was refused; nothing was changed.",
+})
 export class ValidationError extends MutationError {
+  /** The union member's name, for logs and metrics (class names do not survive bundling). */
+  get typename(): "ValidationError" {
+    return "ValidationError";
+  }
+
   @Field(() => [FieldError])
   fieldErrors!: FieldError[];
 
@@ -42,11 +52,16 @@ export class ValidationError extends MutationError {
   }
 }
 
-@ObjectType({
+@ObjectType("CommandRejected", {
   implements: MutationError,
   description: "The OMS refused to run the command, e.g. because the package is in another status or locked.",
 })
 export class CommandRejected extends MutationError {
+  /** The union member's name, for logs and metrics (class names do not survive bundling). */
+  get typename(): "CommandRejected" {
+    return "CommandRejected";
+  }
+
   @Field(() => String, {
     description:
       "The OMS error code when it sent one (transition_not_found, transition_not_allowed, transition_state_mismatch, package_locked, ...); else COMMAND_REJECTED.",
@@ -61,8 +76,13 @@ export class CommandRejected extends MutationError {
   }
 }
 
-@ObjectType({ description: "The OMS accepted the new shipment details." })
+@ObjectType("ShipmentUpdated", { description: "The OMS accepted the new shipment details." })
 export class ShipmentUpdated {
+  /** The union member's name, for logs and metrics (class names do not survive bundling). */
+  get typename(): "ShipmentUpdated" {
+    return "ShipmentUpdated";
+  }
+
   @Field(() => Package, {
     description: "The package as the OMS holds it now. Read lazily: costs an OMS call only when selected.",
   })
@@ -79,12 +99,17 @@ export class ShipmentUpdated {
   }
 }
 
-@ObjectType({
+@ObjectType("CommandFailed", {
   implements: MutationError,
   description:
     "A bulk item that could not be completed because the OMS could not be asked or did not answer.",
 })
 export class CommandFailed extends MutationError {
+  /** The union member's name, for logs and metrics (class names do not survive bundling). */
+  get typename(): "CommandFailed" {
+    return "CommandFailed";
+  }
+
   @Field(() => String, {
     description: "OMS_UNAVAILABLE, OMS_RATE_LIMITED, OMS_UNAUTHORIZED, OMS_OUTCOME_UNKNOWN, ...",
   })
