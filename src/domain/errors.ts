@@ -26,7 +26,3 @@ export class OmsError extends Error {
     super(message, { cause: details.cause });
   }
 }
-
-export function isOmsError(error: unknown): error is OmsError {
-  return error instanceof OmsError;
-}

@@ -6,8 +6,12 @@ import { GraphQLError } from "graphql";
  */
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
-/** The id as a number, or null when it is not a positive safe integer written plainly. */
-export function parseOmsId(value: string | number): number | null {
+/**
+ * The id as a number, or null when it is not a positive safe integer written plainly. Accepts any
+ * value, since ids also arrive inside untyped federation representations.
+ */
+export function parseOmsId(value: unknown): number | null {
+  if (typeof value !== "string" && typeof value !== "number") return null;
   const text = String(value);
   if (!ID_PATTERN.test(text)) return null;
   const id = Number(text);

@@ -7,8 +7,7 @@ export async function resolveCargoCompanyReference(
   reference: { id: unknown },
   ctx: GatewayContext,
 ): Promise<CargoCompany | null> {
-  const id =
-    typeof reference.id === "string" || typeof reference.id === "number" ? parseOmsId(reference.id) : null;
+  const id = parseOmsId(reference.id);
   if (id === null) return null;
   const record = await ctx.cargoCompanies.load(id);
   return record && CargoCompany.from(record);

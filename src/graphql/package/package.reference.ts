@@ -7,8 +7,7 @@ export async function resolvePackageReference(
   reference: { id: unknown },
   ctx: GatewayContext,
 ): Promise<Package | null> {
-  const id =
-    typeof reference.id === "string" || typeof reference.id === "number" ? parseOmsId(reference.id) : null;
+  const id = parseOmsId(reference.id);
   if (id === null) return null;
   const record = await ctx.packages.load(id);
   return record && Package.from(record);

@@ -10,8 +10,7 @@ function IsOmsId(): PropertyDecorator {
   return ValidateBy({
     name: "isOmsId",
     validator: {
-      validate: (value) =>
-        (typeof value === "string" || typeof value === "number") && parseOmsId(value) !== null,
+      validate: (value) => parseOmsId(value) !== null,
       // The value is shown cut short: a huge bad id must not come back in full, twice.
       defaultMessage: (args) =>
         `${args?.property} must be a positive integer id, got ${JSON.stringify(String(args?.value).slice(0, 40))}.`,
