@@ -24,7 +24,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { service: "oms-graph" },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeByMillisecond(),
       formatters: { level: (label) => ({ level: label }) },
       redact: {
         paths: ["authorization", "token", "idempotencyKey", "headers.authorization", "headers.cookie"],
@@ -33,6 +33,23 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     stream,
   );
+}
+
+/**
+ * pino's ISO timestamp, formatted once per millisecond: under load several lines share a
+ * millisecond, and formatting a date costs more than the rest of a short line.
+ */
+export function isoTimeByMillisecond(): () => string {
+  let last = -1;
+  let text = "";
+  return () => {
+    const now = Date.now();
+    if (now !== last) {
+      last = now;
+      text = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return text;
+  };
 }
 
 /** Writes out what is still buffered; for the moment before the process exits. */

@@ -2,9 +2,10 @@ import nodeHttp, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createCallerCheck } from "../src/http/caller.js";
+import { createCallerCheck, createSecretCheck } from "../src/http/caller.js";
 import { applyCors } from "../src/http/cors.js";
 import { type BodyResult, readBody, sendJson } from "../src/http/io.js";
+import { isoTimeByMillisecond } from "../src/logger.js";
 import { OmsHttp } from "../src/oms/http.js";
 import { createReadiness } from "../src/readiness.js";
 
@@ -63,11 +64,48 @@ describe("createCallerCheck", () => {
     expect(several("Bearer key-a,key-b")).toBe(false);
   });
 
+  it("answers the same on repeated checks, whichever came first", () => {
+    const repeated = createCallerCheck(["key-1"]);
+    for (let i = 0; i < 3; i++) {
+      expect(repeated("Bearer key-2")).toBe(false);
+      expect(repeated("Bearer key-1")).toBe(true);
+      expect(repeated("Bearer key-1x")).toBe(false);
+    }
+  });
+
+  it("stays right after remembering more accepted values than it keeps", () => {
+    const many = createCallerCheck(["key-1"]);
+    // 300 spellings of the same valid header (more than the 256 remembered) and a wrong one between each.
+    for (let spaces = 1; spaces <= 300; spaces++) {
+      expect(many(`Bearer${" ".repeat(spaces)}key-1`)).toBe(true);
+      expect(many(`Bearer${" ".repeat(spaces)}key-9`)).toBe(false);
+    }
+    expect(many("Bearer key-1")).toBe(true);
+    expect(many("Bearer key-1 ")).toBe(true);
+  });
+
   it("accepts every caller when no keys are configured", () => {
     const open = createCallerCheck([]);
     expect(open(undefined)).toBe(true);
     expect(open("")).toBe(true);
     expect(open("Bearer anything")).toBe(true);
+  });
+});
+
+describe("createSecretCheck (Router-Authorization)", () => {
+  it("accepts the secret alone, again and again, and nothing else", () => {
+    const check = createSecretCheck("router-secret");
+    for (let i = 0; i < 3; i++) {
+      expect(check("router-secret")).toBe(true);
+      expect(check("router-secret ")).toBe(false);
+      expect(check("router-secre")).toBe(false);
+      expect(check(["router-secret", "router-secret"])).toBe(false);
+      expect(check(undefined)).toBe(false);
+    }
+  });
+
+  it("accepts everything when no secret is configured", () => {
+    expect(createSecretCheck(null)(undefined)).toBe(true);
   });
 });
 
@@ -367,5 +405,23 @@ describe("createReadiness", () => {
     });
     cleanups.push(() => http.close());
     await expect(createReadiness(http)()).resolves.toBe(false);
+  });
+});
+
+describe("isoTimeByMillisecond (the log lines' time)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("formats the current millisecond as pino's time field, and follows the clock", () => {
+    vi.useFakeTimers();
+    const time = isoTimeByMillisecond();
+    vi.setSystemTime(new Date("2026-11-25T10:00:00.123Z"));
+    expect(time()).toBe(',"time":"2026-11-25T10:00:00.123Z"');
+    expect(time()).toBe(',"time":"2026-11-25T10:00:00.123Z"');
+    vi.setSystemTime(new Date("2026-11-25T10:00:00.124Z"));
+    expect(time()).toBe(',"time":"2026-11-25T10:00:00.124Z"');
+    vi.setSystemTime(new Date("2027-01-01T00:00:00.000Z"));
+    expect(JSON.parse(`{${time().slice(1)}}`)).toEqual({ time: "2027-01-01T00:00:00.000Z" });
   });
 });

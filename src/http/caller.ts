@@ -2,27 +2,52 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { JwtConfig } from "../config.js";
 
+/** How many accepted header values are remembered; past that the memory starts afresh. */
+const MAX_REMEMBERED = 256;
+
+/**
+ * Remembers header values that already passed a check, so a caller's repeated requests skip the
+ * hashing (about 2 µs a comparison, paid for every key on every request). Only values that passed
+ * are kept: a wrong guess always takes the full constant-time path, and the memory cannot be
+ * filled by strangers.
+ */
+function remembering(check: (value: string) => boolean): (value: string | string[] | undefined) => boolean {
+  const accepted = new Set<string>();
+  return (value) => {
+    if (typeof value !== "string") return false;
+    if (accepted.has(value)) return true;
+    if (!check(value)) return false;
+    if (accepted.size >= MAX_REMEMBERED) accepted.clear();
+    accepted.add(value);
+    return true;
+  };
+}
+
 /**
  * Checks `Authorization: Bearer <key>` against the configured API keys in constant time. With no
  * keys configured (allowed only outside production) every caller is accepted.
  */
 export function createCallerCheck(keys: readonly string[]): (authorization: string | undefined) => boolean {
   if (keys.length === 0) return () => true;
-  const matches = keys.map(createSecretCheck);
-  return (authorization) => {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+  const matches = keys.map(secretMatcher);
+  return remembering((authorization) => {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
     if (token === undefined) return false;
     // Every key is compared, so the time taken does not tell which one matched.
     return matches.reduce((found, match) => match(token) || found, false);
-  };
+  });
 }
 
 /** Constant-time comparison with one secret; with none configured, everything passes. */
 export function createSecretCheck(secret: string | null): (value: string | string[] | undefined) => boolean {
   if (secret === null) return () => true;
+  return remembering(secretMatcher(secret));
+}
+
+function secretMatcher(secret: string): (value: string) => boolean {
   // Hashing first gives equal-length buffers, so the comparison time says nothing about the secret.
   const expected = digest(secret);
-  return (value) => typeof value === "string" && timingSafeEqual(expected, digest(value));
+  return (value) => timingSafeEqual(expected, digest(value));
 }
 
 function digest(value: string): Buffer {
