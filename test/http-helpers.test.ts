@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCallerCheck, createSecretCheck } from "../src/http/caller.js";
 import { applyCors } from "../src/http/cors.js";
 import { type BodyResult, readBody, sendJson } from "../src/http/io.js";
-import { isoTimeByMillisecond } from "../src/logger.js";
+import { createLogger, isoTimeByMillisecond, writeRawLine } from "../src/logger.js";
 import { OmsHttp } from "../src/oms/http.js";
 import { createReadiness } from "../src/readiness.js";
 
@@ -423,5 +423,44 @@ describe("isoTimeByMillisecond (the log lines' time)", () => {
     expect(time()).toBe(',"time":"2026-11-25T10:00:00.124Z"');
     vi.setSystemTime(new Date("2027-01-01T00:00:00.000Z"));
     expect(JSON.parse(`{${time().slice(1)}}`)).toEqual({ time: "2027-01-01T00:00:00.000Z" });
+  });
+});
+
+describe("writeRawLine (the request line's fast path)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function capture() {
+    const lines: string[] = [];
+    return { lines, stream: { write: (line: string) => lines.push(line) } };
+  }
+
+  it("writes the same line pino writes for the same fields", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2026-11-25T10:00:00.123Z"));
+    const { lines, stream } = capture();
+    const log = createLogger("info", stream);
+    const fields = {
+      requestId: 'r"1\\',
+      status: 200,
+      operation: null,
+      oms: [{ route: "command", status: 204 }],
+    };
+    const body = `"requestId":${JSON.stringify(fields.requestId)},"status":200,"operation":null,"oms":[{"route":"command","status":204}]`;
+    log.info(fields, "request");
+    writeRawLine(log, "info", body, "request");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe(lines[0]);
+    expect(JSON.parse(lines[1] as string)).toMatchObject({ level: "info", service: "oms-graph", ...fields });
+  });
+
+  it("writes nothing below the logger's level", () => {
+    const { lines, stream } = capture();
+    writeRawLine(createLogger("info", stream), "debug", '"a":1', "request");
+    writeRawLine(createLogger("warn", stream), "info", '"a":1', "request");
+    expect(lines).toEqual([]);
+    writeRawLine(createLogger("debug", stream), "debug", '"a":1', "request");
+    expect(lines).toHaveLength(1);
   });
 });

@@ -1,6 +1,8 @@
 /** What /metrics tells an operator after a few requests, read as Prometheus text. */
+import { Counter, Histogram, Registry } from "prom-client";
 import { request } from "undici";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FastSeries } from "../src/metrics.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 
 let h: Harness;
@@ -42,4 +44,64 @@ it("labels requests by operation type and root fields, and counts business outco
   expect(text).toMatch(/^oms_graph_oms_call_duration_seconds_count\{route="command",status="400"\} 1$/m);
   expect(text).toMatch(/^oms_graph_oms_call_duration_seconds_count\{route="command",status="406"\} 1$/m);
   expect(text).toMatch(/^oms_graph_oms_breaker_state 0$/m);
+});
+
+describe("FastSeries", () => {
+  const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+  const observations: Array<[string[], number]> = [
+    [["/graphql", "mutation updatePackageShipment", "200"], 0.003],
+    [["/graphql", "mutation updatePackageShipment", "200"], 0.005],
+    [["/graphql", "mutation updatePackageShipment", "200"], 0.0051],
+    [["/graphql", 'query "quoted"\\name', "200"], 0.7],
+    [["/subgraph", "none", "401"], 42],
+    [["/graphql", "mutation updatePackageShipment", "200"], 30],
+  ];
+
+  it("prints exactly what prom-client's Histogram prints for the same observations", async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const fast = new FastSeries(
+      "h_seconds",
+      "A histogram.",
+      ["endpoint", "operation", "status"],
+      buckets,
+      ours,
+    );
+    const reference = new Histogram({
+      name: "h_seconds",
+      help: "A histogram.",
+      labelNames: ["endpoint", "operation", "status"],
+      buckets,
+      registers: [theirs],
+    });
+    for (const [[endpoint, operation, status], value] of observations) {
+      fast.observe([endpoint as string, operation as string, status as string], value);
+      reference.observe({ endpoint, operation, status }, value);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    fast.reset();
+    reference.reset();
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+  });
+
+  it("prints exactly what prom-client's Counter prints when it has no buckets", async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const fast = new FastSeries("c_total", "A counter.", ["result", "code"], [], ours);
+    const reference = new Counter({
+      name: "c_total",
+      help: "A counter.",
+      labelNames: ["result", "code"],
+      registers: [theirs],
+    });
+    for (const [result, code] of [
+      ["ShipmentUpdated", ""],
+      ["ValidationError", "OMS_VALIDATION"],
+      ["ShipmentUpdated", ""],
+    ]) {
+      fast.observe([result as string, code as string], 1);
+      reference.inc({ result, code });
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+  });
 });

@@ -107,7 +107,12 @@ export function createGraphQLHandler(
  * prevention. Copying every header into its HeaderMap on each request costs more than the rest of
  * the hand-over; a plugin that needs another header must be added here.
  */
-const APOLLO_HEADERS = ["content-type", "accept", "x-apollo-operation-name", "apollo-require-preflight"] as const;
+const APOLLO_HEADERS = [
+  "content-type",
+  "accept",
+  "x-apollo-operation-name",
+  "apollo-require-preflight",
+] as const;
 
 async function runApollo(
   api: ApolloServer<GatewayContext>,
