@@ -3,9 +3,7 @@
  * connections, explicit connect/headers/body timeouts, a whole-request deadline, no redirects and a
  * response size cap. Failures to get an answer become OmsError; answers of any status are returned.
  */
-import { EventEmitter } from "node:events";
-import type { Readable } from "node:stream";
-import { Pool } from "undici";
+import { Pool, util } from "undici";
 import { OmsError } from "../domain/errors.js";
 import type { CallOptions, OmsCall } from "../domain/ports.js";
 
@@ -87,7 +85,7 @@ export class OmsHttp {
    * @param timeoutMs this call's deadline, when shorter than the configured one (what a retry has left)
    * @throws OmsError OMS_UNAVAILABLE; `details.maybeApplied` tells whether the request may have reached the OMS.
    */
-  async send(
+  send(
     method: "GET" | "POST",
     path: string,
     route: OmsCall["route"],
@@ -96,39 +94,29 @@ export class OmsHttp {
     timeoutMs = this.options.timeoutMs,
   ): Promise<OmsResponse> {
     const started = performance.now();
-    // An EventEmitter is enough for undici to abort on, and cheaper than an AbortController per call.
-    const deadline = new EventEmitter();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      deadline.emit("abort");
-    }, timeoutMs);
-    let status: number | null = null;
-    let headers: OmsResponse["headers"] = {};
-    try {
-      const res = await this.pool.request({
-        path: this.prefix + path,
-        method,
-        headers: body === null ? this.baseHeaders : this.jsonHeaders,
-        body,
-        signal: deadline,
+    return new Promise<OmsResponse>((resolve, reject) => {
+      const call = new Call(this.maxResponseBytes, (outcome) => {
+        clearTimeout(timer);
+        const status = outcome instanceof Error ? null : outcome.status;
+        options?.onCall?.({ route, method, status, ms: Math.round(performance.now() - started) });
+        if (outcome instanceof Error) {
+          reject(toOmsError(outcome, call.timedOut, timeoutMs));
+        } else {
+          this.noteAnswer(outcome.status);
+          resolve(outcome);
+        }
       });
-      status = res.statusCode;
-      headers = res.headers;
-      const { text, truncated } = await readCapped(res.body, this.maxResponseBytes);
-      this.noteAnswer(status);
-      return { status, headers, body: text, truncated };
-    } catch (error) {
-      if (status !== null) {
-        // The status arrived but the body did not: the status alone still says what happened.
-        this.noteAnswer(status);
-        return { status, headers, body: "", truncated: true };
-      }
-      throw toOmsError(error, timedOut, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-      options?.onCall?.({ route, method, status, ms: Math.round(performance.now() - started) });
-    }
+      const timer = setTimeout(() => call.timeOut(), timeoutMs);
+      this.pool.dispatch(
+        {
+          path: this.prefix + path,
+          method,
+          headers: body === null ? this.baseHeaders : this.jsonHeaders,
+          body,
+        },
+        call,
+      );
+    });
   }
 
   private noteAnswer(status: number): void {
@@ -146,38 +134,93 @@ export class OmsHttp {
   }
 }
 
-// Private: a body read in full could exhaust memory if a proxy answered with something huge.
-// Plain 'data' events rather than an async iterator: this runs once per OMS call.
-function readCapped(body: Readable, max: number): Promise<{ text: string; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= max) {
-        chunks.push(chunk);
-        return;
-      }
-      chunks.push(chunk.subarray(0, chunk.length - (size - max)));
-      body.off("data", onData);
-      body.off("error", reject);
-      // Destroying the body makes undici emit an AbortError on it; that is the intended outcome here.
-      body.on("error", () => {});
-      body.destroy();
-      resolve({ text: Buffer.concat(chunks).toString("utf8"), truncated: true });
-    };
-    body.on("data", onData);
-    body.once("error", reject);
-    body.once("end", () => {
-      const text =
-        chunks.length === 0
-          ? ""
-          : chunks.length === 1
-            ? (chunks[0] as Buffer).toString("utf8")
-            : Buffer.concat(chunks).toString("utf8");
-      resolve({ text, truncated: false });
+/**
+ * One request's handler on undici's dispatch interface: status, headers and the body within its cap,
+ * without the Readable stream, promise and abort-signal plumbing of `pool.request` (a third of an
+ * OMS call's CPU). Settles exactly once:
+ * - with the answer, when it arrived whole or was cut at the cap (`truncated`);
+ * - with the answer's status and no body, when the status arrived but the body did not (the status
+ *   alone still says what happened);
+ * - with the transport error otherwise.
+ */
+class Call {
+  timedOut = false;
+  private abort: ((reason: Error) => void) | null = null;
+  private status: number | null = null;
+  private headers: OmsResponse["headers"] = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly settle: (outcome: OmsResponse | Error) => void,
+  ) {}
+
+  /** The whole-request deadline passed: abort now, or as soon as the request reaches a socket. */
+  timeOut(): void {
+    this.timedOut = true;
+    this.abort?.(new Error("The OMS call's deadline passed."));
+  }
+
+  onConnect(abort: (reason: Error) => void): void {
+    this.abort = abort;
+    if (this.timedOut) abort(new Error("The OMS call's deadline passed."));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    // 1xx informational answers are followed by the real one.
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    this.headers = util.parseHeaders(rawHeaders) as OmsResponse["headers"];
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    this.size += chunk.length;
+    if (this.size <= this.maxBytes) {
+      this.chunks.push(chunk);
+      return true;
+    }
+    // A body read in full could exhaust memory if a proxy answered with something huge: keep what
+    // fits, answer with it, and drop the connection.
+    this.chunks.push(chunk.subarray(0, chunk.length - (this.size - this.maxBytes)));
+    this.finish({ status: this.status as number, headers: this.headers, body: this.text(), truncated: true });
+    this.abort?.(new Error("The OMS answer exceeded the size cap."));
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish({
+      status: this.status as number,
+      headers: this.headers,
+      body: this.text(),
+      truncated: false,
     });
-  });
+  }
+
+  onError(error: Error): void {
+    if (this.status !== null) {
+      this.finish({ status: this.status, headers: this.headers, body: "", truncated: true });
+    } else {
+      this.finish(error);
+    }
+  }
+
+  private finish(outcome: OmsResponse | Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle(outcome);
+  }
+
+  private text(): string {
+    const { chunks } = this;
+    if (chunks.length === 0) return "";
+    return chunks.length === 1
+      ? (chunks[0] as Buffer).toString("utf8")
+      : Buffer.concat(chunks).toString("utf8");
+  }
 }
 
 function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): OmsError {
