@@ -3,9 +3,9 @@
  * reads. Commands are never retried: the OMS documents no idempotency key, so a second send could
  * apply a command twice; their lost answers are handled by the use case's verification read.
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from "cockatiel";
 import { OmsError } from "../domain/errors.js";
 import type { CallOptions, OmsCall } from "../domain/ports.js";
+import { BrokenCircuitError, CircuitBreaker } from "./breaker.js";
 import { parseRetryAfter } from "./command-result.js";
 import type { OmsHttp, OmsResponse } from "./http.js";
 
@@ -27,7 +27,7 @@ const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;
 
 export class ResilientOms {
-  private readonly breaker;
+  private readonly breaker: CircuitBreaker;
   private readonly random: () => number;
 
   constructor(
@@ -35,16 +35,10 @@ export class ResilientOms {
     private readonly options: ResilienceOptions,
   ) {
     this.random = options.random ?? Math.random;
-    this.breaker = circuitBreaker(
-      handleWhen((error) => error instanceof OmsError).orWhenResult(
-        (result) => (result as OmsResponse).status >= 500,
-      ),
-      { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold) },
-    );
-    this.breaker.onStateChange((state) => {
-      const name =
-        state === CircuitState.Open ? "open" : state === CircuitState.HalfOpen ? "halfOpen" : "closed";
-      options.onStateChange?.(name);
+    this.breaker = new CircuitBreaker({
+      threshold: options.breakerThreshold,
+      halfOpenAfterMs: options.halfOpenAfterMs,
+      onStateChange: options.onStateChange,
     });
   }
 
@@ -58,8 +52,7 @@ export class ResilientOms {
 
   /** "closed" (calls go through), "open" (failing fast) or "halfOpen" (one probe allowed). */
   get state(): "open" | "halfOpen" | "closed" {
-    const state = this.breaker.state;
-    return state === CircuitState.Closed ? "closed" : state === CircuitState.HalfOpen ? "halfOpen" : "open";
+    return this.breaker.state;
   }
 
   /**
@@ -102,7 +95,11 @@ export class ResilientOms {
     timeoutMs?: number,
   ): Promise<OmsResponse> {
     try {
-      return await this.breaker.execute(() => this.http.send(method, path, route, body, options, timeoutMs));
+      return await this.breaker.execute(
+        () => this.http.send(method, path, route, body, options, timeoutMs),
+        // No answer, or a 5xx, is the OMS failing; any other answer is the OMS working.
+        (outcome) => ("error" in outcome ? outcome.error instanceof OmsError : outcome.value.status >= 500),
+      );
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         throw new OmsError("OMS_UNAVAILABLE", "The OMS is failing; calls are paused for a moment.", {

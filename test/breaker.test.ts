@@ -1,0 +1,109 @@
+/** The OMS circuit breaker on its own, with a hand-driven clock. */
+import { describe, expect, it } from "vitest";
+import { type BreakerState, BrokenCircuitError, CircuitBreaker } from "../src/oms/breaker.js";
+
+class Failure extends Error {}
+class Bug extends Error {}
+
+function setup(threshold = 3, halfOpenAfterMs = 1000) {
+  let clock = 0;
+  const changes: BreakerState[] = [];
+  const breaker = new CircuitBreaker({
+    threshold,
+    halfOpenAfterMs,
+    onStateChange: (state) => changes.push(state),
+    now: () => clock,
+  });
+  let calls = 0;
+  const isFailure = (outcome: { error: unknown } | { value: number }) =>
+    "error" in outcome ? outcome.error instanceof Failure : outcome.value >= 500;
+  const answer = (status: number) =>
+    breaker.execute(async () => {
+      calls++;
+      return status;
+    }, isFailure);
+  const fail = (error: Error = new Failure()) =>
+    breaker.execute(async () => {
+      calls++;
+      throw error;
+    }, isFailure);
+  return {
+    breaker,
+    changes,
+    answer,
+    fail,
+    calls: () => calls,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+  };
+}
+
+describe("CircuitBreaker", () => {
+  it("stays closed below the threshold, and a success resets the count", async () => {
+    const b = setup(3);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    await expect(b.answer(503)).resolves.toBe(503);
+    await expect(b.answer(204)).resolves.toBe(204);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    await expect(b.answer(500)).resolves.toBe(500);
+    expect(b.breaker.state).toBe("closed");
+    expect(b.changes).toEqual([]);
+    expect(b.calls()).toBe(5);
+  });
+
+  it("opens on the threshold-th failure in a row and then refuses calls without making them", async () => {
+    const b = setup(3);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    await expect(b.answer(502)).resolves.toBe(502);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    expect(b.breaker.state).toBe("open");
+    expect(b.changes).toEqual(["open"]);
+    await expect(b.answer(204)).rejects.toBeInstanceOf(BrokenCircuitError);
+    b.advance(999);
+    await expect(b.answer(204)).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(b.calls()).toBe(3);
+  });
+
+  it("lets one probe through after the delay; its success closes the breaker", async () => {
+    const b = setup(1, 1000);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    b.advance(1000);
+    await expect(b.answer(204)).resolves.toBe(204);
+    expect(b.breaker.state).toBe("closed");
+    expect(b.changes).toEqual(["open", "halfOpen", "closed"]);
+    await expect(b.answer(204)).resolves.toBe(204);
+    expect(b.calls()).toBe(3);
+  });
+
+  it("refuses other calls while the probe is out, and reopens for a full period when it fails", async () => {
+    const b = setup(1, 1000);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    b.advance(1000);
+    let release: (value: number) => void = () => {};
+    const probe = b.breaker.execute(
+      () => new Promise<number>((resolve) => (release = resolve)),
+      (o) => "value" in o && o.value >= 500,
+    );
+    expect(b.breaker.state).toBe("halfOpen");
+    await expect(b.answer(204)).rejects.toBeInstanceOf(BrokenCircuitError);
+    release(503);
+    await expect(probe).resolves.toBe(503);
+    expect(b.breaker.state).toBe("open");
+    b.advance(999);
+    await expect(b.answer(204)).rejects.toBeInstanceOf(BrokenCircuitError);
+    b.advance(1);
+    await expect(b.answer(204)).resolves.toBe(204);
+    expect(b.changes).toEqual(["open", "halfOpen", "open", "halfOpen", "closed"]);
+  });
+
+  it("passes on errors that are not OMS failures without counting them", async () => {
+    const b = setup(2);
+    await expect(b.fail(new Bug())).rejects.toBeInstanceOf(Bug);
+    await expect(b.fail(new Bug())).rejects.toBeInstanceOf(Bug);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    expect(b.breaker.state).toBe("closed");
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    expect(b.breaker.state).toBe("open");
+  });
+});
