@@ -13,7 +13,7 @@ import { subgraphSchema } from "./graphql/subgraph.js";
 import { createCallerAuth, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
 import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
-import { graphqlError, sendJson } from "./http/io.js";
+import { graphqlError, parseTarget, type RequestTarget, sendJson } from "./http/io.js";
 import { logRequest } from "./http/request-log.js";
 import { createLogger, type Logger } from "./logger.js";
 import { OmsHttp } from "./oms/http.js";
@@ -96,7 +96,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
-    url: URL,
+    url: RequestTarget,
   ): Promise<void> {
     if (!applyCors(req, res, config.corsOrigins)) return;
     if (!allowedMethod(req, res)) return;
@@ -119,7 +119,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
-    url: URL,
+    url: RequestTarget,
   ): Promise<void> {
     // A router is not a browser: no CORS headers here, so no page can call the subgraph directly.
     if (!allowedMethod(req, res)) return;
@@ -135,7 +135,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader("x-request-id", requestId);
-    const url = new URL(req.url ?? "/", "http://gateway");
+    const url = parseTarget(req.url);
     res.on("finish", () => logRequest(log, app.metrics, req, res, url.pathname, requestId, started));
     try {
       switch (url.pathname) {

@@ -4,7 +4,7 @@ import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCallerCheck, createSecretCheck } from "../src/http/caller.js";
 import { applyCors } from "../src/http/cors.js";
-import { type BodyResult, readBody, sendJson } from "../src/http/io.js";
+import { type BodyResult, parseTarget, readBody, sendJson } from "../src/http/io.js";
 import { createLogger, isoTimeByMillisecond, writeRawLine } from "../src/logger.js";
 import { OmsHttp } from "../src/oms/http.js";
 import { createReadiness } from "../src/readiness.js";
@@ -462,5 +462,30 @@ describe("writeRawLine (the request line's fast path)", () => {
     expect(lines).toEqual([]);
     writeRawLine(createLogger("debug", stream), "debug", '"a":1', "request");
     expect(lines).toHaveLength(1);
+  });
+});
+
+describe("parseTarget", () => {
+  it.each([
+    ["/graphql", "/graphql", ""],
+    ["/graphql?", "/graphql", ""],
+    ["/graphql?query={a}", "/graphql", "?query={a}"],
+    ["/graphql?query=%7Ba%7D&operationName=X", "/graphql", "?query=%7Ba%7D&operationName=X"],
+    ["/health/live#top", "/health/live", ""],
+    ["/graphql?query={a}#x", "/graphql", "?query={a}"],
+    ["/", "/", ""],
+  ])("%j → path %j, query %j", (raw, pathname, search) => {
+    expect(parseTarget(raw)).toEqual({ pathname, search });
+  });
+
+  it("reads a missing target as /", () => {
+    expect(parseTarget(undefined)).toEqual({ pathname: "/", search: "" });
+  });
+
+  it("gives the same GraphQL parameters a URL object would", () => {
+    const raw = "/graphql?query=%7B%20__typename%20%7D&variables=%7B%7D&operationName=A+B";
+    const ours = new URLSearchParams(parseTarget(raw).search);
+    const theirs = new URL(raw, "http://gateway").searchParams;
+    for (const name of ["query", "variables", "operationName"]) expect(ours.get(name)).toBe(theirs.get(name));
   });
 });

@@ -10,7 +10,7 @@ import { type AppServices, GatewayContext } from "../context.js";
 import { MAX_NESTING, nestsTooDeep } from "../graphql/limits.js";
 import { type IdempotencyOptions, isMutation, runIdempotent } from "../idempotency/idempotency.js";
 import type { StoredResponse } from "../idempotency/store.js";
-import { graphqlError, readBody, sendJson } from "./io.js";
+import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
 
 export interface GraphQLHandlerOptions {
   maxBodyBytes: number;
@@ -21,7 +21,7 @@ export type GraphQLHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  url: URL,
+  url: RequestTarget,
 ) => Promise<void>;
 
 export function createGraphQLHandler(
@@ -43,7 +43,7 @@ export function createGraphQLHandler(
         return sendJson(res, 400, graphqlError("The request body is not valid JSON.", "BAD_REQUEST"));
       }
     }
-    const source = isObject(parsed) ? parsed.query : url.searchParams.get("query");
+    const source = isObject(parsed) ? parsed.query : new URLSearchParams(url.search).get("query");
     // Nesting past the limit takes at least one character per level, so short documents skip the scan.
     if (typeof source === "string" && source.length > MAX_NESTING && nestsTooDeep(source)) {
       const message = `The document nests deeper than ${MAX_NESTING} levels.`;
@@ -117,7 +117,7 @@ const APOLLO_HEADERS = [
 async function runApollo(
   api: ApolloServer<GatewayContext>,
   req: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   body: unknown,
   context: GatewayContext,
 ): Promise<StoredResponse> {

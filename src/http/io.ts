@@ -1,5 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+/** The path and query of a request's target: all the routing needs, without a URL object's parse. */
+export interface RequestTarget {
+  pathname: string;
+  /** "?a=1", or "" when there is no query. */
+  search: string;
+}
+
+/** Splits `req.url` (origin-form, e.g. "/graphql?query=...") into path and query; a fragment is dropped. */
+export function parseTarget(raw: string | undefined): RequestTarget {
+  let target = raw ?? "/";
+  const hash = target.indexOf("#");
+  if (hash !== -1) target = target.slice(0, hash);
+  const question = target.indexOf("?");
+  if (question === -1) return { pathname: target, search: "" };
+  const search = target.slice(question);
+  return { pathname: target.slice(0, question), search: search.length > 1 ? search : "" };
+}
+
 export type BodyResult = { kind: "ok"; text: string } | { kind: "tooLarge" };
 
 /**
