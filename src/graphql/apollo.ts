@@ -117,9 +117,22 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
+// Private: Apollo's document store hands back the same operation node for the same document, so
+// each operation is described once rather than on every request.
+const descriptions = new WeakMap<OperationDefinitionNode, string>();
+
 // Private: root field names come from the schema, so the label has few values; fields reached
 // through root fragments are rare enough to be counted as "fragment".
 function describeOperation(operation: OperationDefinitionNode): string {
+  let description = descriptions.get(operation);
+  if (description === undefined) {
+    description = describeOnce(operation);
+    descriptions.set(operation, description);
+  }
+  return description;
+}
+
+function describeOnce(operation: OperationDefinitionNode): string {
   const fields = new Set<string>();
   for (const selection of operation.selectionSet.selections) {
     fields.add(selection.kind === Kind.FIELD ? selection.name.value : "fragment");
