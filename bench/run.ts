@@ -8,6 +8,7 @@
  * (c) a query of 50 packages with their cargo companies: OMS calls cold and warm, and throughput
  * (d) a 500-item bulk call with 20 ms OMS latency, next to its ideal time
  * (e) RSS after load, and start-up time to the first answered request
+ * (f) for reference: the same mutation through a plain Apollo Server facade (bench/apollo-plain.ts)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -245,6 +246,19 @@ async function main(): Promise<void> {
     samples.filter((s) => s.name.startsWith(prefix)).reduce((t, s) => t + s.rps, 0);
   const ratio = sum("(b)") / sum("(a)");
 
+  // (f) a plain Apollo Server facade on the same core, after the floor and the gateway are done.
+  const plainProcess = start(0, ["--import", "tsx", "bench/apollo-plain.ts", upstream.url as string]);
+  const plain = await firstJsonLine(plainProcess);
+  await load(plain.url as string, MUTATION_BODY, 3);
+  const reference = await measure(
+    "(f) plain Apollo Server facade",
+    plainProcess.pid as number,
+    plain.url as string,
+    MUTATION_BODY,
+  );
+  plainProcess.kill("SIGTERM");
+  const referenceRatio = (reference.rps * 2) / sum("(a)");
+
   // (c) OMS calls of a 50-package query, against an OMS that counts what it receives.
   const countingProcess = start(1, ["--import", "tsx", "bench/upstream.ts", "0", "--count"]);
   const counting = await firstJsonLine(countingProcess);
@@ -291,6 +305,7 @@ async function main(): Promise<void> {
     connections: CONNECTIONS,
     samples,
     ratio: Number(ratio.toFixed(3)),
+    reference: { ...reference, ratio: Number(referenceRatio.toFixed(3)) },
     fiftyPackages: { coldOmsCalls: cold, warmOmsCalls: warm, throughput: fifty },
     bulk,
     rssAfterLoad,
@@ -301,7 +316,7 @@ async function main(): Promise<void> {
   writeFileSync(`${ROOT}${file}`, `${JSON.stringify(report, null, 2)}\n`);
 
   const rows = samples
-    .concat(fifty)
+    .concat(reference, fifty)
     .map((s) => `| ${s.name} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpuUsPerRequest} | ${s.errors} |`);
   process.stdout.write(
     [
@@ -310,7 +325,7 @@ async function main(): Promise<void> {
       "|---|---|---|---|---|---|",
       ...rows,
       "",
-      `ratio (b)/(a): ${ratio.toFixed(3)}`,
+      `ratio (b)/(a): ${ratio.toFixed(3)}; plain Apollo Server facade (f)/(a): ${referenceRatio.toFixed(3)}`,
       `50-package query OMS calls: cold ${JSON.stringify(cold.byRoute)}, warm ${JSON.stringify(warm.byRoute)}`,
       `RSS after load: floor ${rssAfterLoad.floorMb} MB, gateway ${rssAfterLoad.gatewayMb} MB (${(
         rssAfterLoad.gatewayMb / rssAfterLoad.floorMb
