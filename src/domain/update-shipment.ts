@@ -21,7 +21,8 @@ export async function updateShipment(
   deps: UpdateShipmentDeps,
   command: UpdateShipmentCommand,
 ): Promise<UpdateShipmentOutcome> {
-  const transition = await chooseTransition(deps, command);
+  // Most callers name the transition: no read, and no extra await, then.
+  const transition = command.transitionId ?? (await chooseTransition(deps, command));
   if (typeof transition !== "number") return transition;
   const body = {
     transitionId: transition,

@@ -59,7 +59,7 @@ export class ResilientOms {
    * Same contract as OmsHttp.send. GETs are retried with jittered backoff on connection failures,
    * 429 (waiting for Retry-After when it fits) and 502/503/504, all within one deadline.
    */
-  async send(
+  send(
     method: "GET" | "POST",
     path: string,
     route: OmsCall["route"],
@@ -67,6 +67,16 @@ export class ResilientOms {
     options?: CallOptions,
   ): Promise<OmsResponse> {
     if (method !== "GET" || options?.once) return this.once(method, path, route, body, options);
+    return this.withRetries(method, path, route, body, options);
+  }
+
+  private async withRetries(
+    method: "GET",
+    path: string,
+    route: OmsCall["route"],
+    body: string | null,
+    options?: CallOptions,
+  ): Promise<OmsResponse> {
     const deadline = performance.now() + this.http.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - performance.now();
