@@ -19,6 +19,7 @@ const CODES: Readonly<Record<string, string>> = {
   min: "OUT_OF_RANGE",
 };
 
+type Target = Parameters<MetadataStorage["getTargetValidationMetadatas"]>[0];
 type Rules = ReturnType<MetadataStorage["getTargetValidationMetadatas"]>;
 type RulesByProperty = ReturnType<MetadataStorage["groupByPropertyName"]>;
 
@@ -37,10 +38,10 @@ export function memoiseRuleLookups(storage: MetadataStorage = getMetadataStorage
   const group = storage.groupByPropertyName.bind(storage);
   const addRule = storage.addValidationMetadata.bind(storage);
   const addSchema = storage.addValidationSchema.bind(storage);
-  let rulesByClass = new Map<Function, Rules>();
+  let rulesByClass = new Map<Target, Rules>();
   let groupedRules = new WeakMap<Rules, RulesByProperty>();
   const forget = () => {
-    rulesByClass = new Map();
+    rulesByClass = new Map<Target, Rules>();
     groupedRules = new WeakMap();
   };
   storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
