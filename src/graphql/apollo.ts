@@ -2,7 +2,7 @@
  * The Apollo Server instance for /graphql: plugins, error masking and the request bookkeeping that
  * feeds the request log line.
  */
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -153,28 +153,30 @@ function codeOf(error: GraphQLError): string {
 
 // Private: records the operation name and outcome for the request log, and logs unexpected errors
 // with their stack (which the caller never sees).
+// It keeps nothing per request, so every request shares one listener instead of allocating its own.
 function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async didResolveOperation({ contextValue, operationName, operation }) {
+      contextValue.stats.operation = operationName ?? operation?.operation ?? null;
+      contextValue.stats.operationType = operation ? describeOperation(operation) : null;
+    },
+    async didEncounterErrors({ contextValue, errors }) {
+      for (const error of errors) {
+        const code = codeOf(error);
+        contextValue.stats.outcome ??= code;
+        if (code === "INTERNAL_SERVER_ERROR") {
+          const original = unwrapResolverError(error);
+          log.error(
+            { requestId: contextValue.requestId, err: original, path: error.path },
+            "unexpected error",
+          );
+        }
+      }
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, operationName, operation }) {
-          contextValue.stats.operation = operationName ?? operation?.operation ?? null;
-          contextValue.stats.operationType = operation ? describeOperation(operation) : null;
-        },
-        async didEncounterErrors({ contextValue, errors }) {
-          for (const error of errors) {
-            const code = codeOf(error);
-            contextValue.stats.outcome ??= code;
-            if (code === "INTERNAL_SERVER_ERROR") {
-              const original = unwrapResolverError(error);
-              log.error(
-                { requestId: contextValue.requestId, err: original, path: error.path },
-                "unexpected error",
-              );
-            }
-          }
-        },
-      };
+      return listener;
     },
   };
 }
