@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { AppServices, GatewayContext } from "./context.js";
 import { createApollo } from "./graphql/apollo.js";
+import type { JitOptions } from "./graphql/jit-executor.js";
 import { publicSchema } from "./graphql/schema.js";
 import { subgraphSchema } from "./graphql/subgraph.js";
 import { createCallerAuth, createSecretCheck } from "./http/caller.js";
@@ -23,6 +24,8 @@ import { createIdempotencyStore, createServices } from "./services.js";
 
 export interface ServerDeps {
   log?: Logger;
+  /** When graphql-jit compiles an operation; tests compile at once. */
+  jit?: JitOptions;
 }
 
 export interface GatewayServer {
@@ -74,6 +77,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     maxMutationFields: config.maxMutationFields,
     limits: config.limits,
     log,
+    jit: deps.jit,
   };
   const publicApi = createApollo({ ...apolloOptions, schema: publicSchema(), landingPage: true });
   const subgraphApi = config.subgraph.enabled

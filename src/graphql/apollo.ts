@@ -23,6 +23,7 @@ import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
+import { type JitOptions, jitGateway } from "./jit-executor.js";
 import { limitCode, limitRules, type QueryLimits } from "./limits.js";
 import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
 
@@ -34,11 +35,13 @@ export interface ApolloOptions {
   maxMutationFields: number;
   limits: QueryLimits;
   log: Logger;
+  jit?: JitOptions;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
-    schema: options.schema,
+    // Execution by graphql-jit; everything before and after it stays Apollo's.
+    gateway: jitGateway(options.schema, options.jit),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: options.production,

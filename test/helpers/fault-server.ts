@@ -334,7 +334,8 @@ export async function startFaultGateway(
     OMS_BREAKER_THRESHOLD: "1000",
     ...env,
   });
-  const gateway = await createServer(config, { log });
+  // Every operation compiled at its first run, so that every test runs graphql-jit's code.
+  const gateway = await createServer(config, { log, jit: { compileAfterRuns: 1 } });
   gateway.httpServer.listen(0, "127.0.0.1");
   await once(gateway.httpServer, "listening");
   const url = `http://127.0.0.1:${(gateway.httpServer.address() as AddressInfo).port}`;

@@ -7,6 +7,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { type DocumentNode, print } from "graphql";
 import { request } from "undici";
 import { loadConfig } from "../../src/config.js";
+import type { JitOptions } from "../../src/graphql/jit-executor.js";
 import { createLogger } from "../../src/logger.js";
 import { createServer, type GatewayServer } from "../../src/server.js";
 import { type OmsSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
@@ -39,9 +40,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** @param jit by default every operation is compiled at its first run, so that tests run graphql-jit's code. */
 export async function startHarness(
   env: Record<string, string> = {},
   simulatorOptions: SimulatorOptions = {},
+  jit: JitOptions = { compileAfterRuns: 1 },
 ): Promise<Harness> {
   const sim = await startSimulator(simulatorOptions);
   const rawLogs: string[] = [];
@@ -57,7 +60,7 @@ export async function startHarness(
     OMS_BREAKER_THRESHOLD: "1000",
     ...env,
   });
-  const gateway = await createServer(config, { log }).catch(async (error: unknown) => {
+  const gateway = await createServer(config, { log, jit }).catch(async (error: unknown) => {
     await sim.close();
     throw error;
   });
