@@ -10,20 +10,17 @@
  * (e) RSS after load, and start-up time to the first answered request
  * (f) for reference: the same mutation through a plain Apollo Server facade (bench/apollo-plain.ts)
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
+import { firstJsonLine, freePort, PINNING, ROOT, rssMb, startNode, stopAll } from "./processes.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 50;
 const API_KEY = "bench-key";
 const CLOCK_TICKS = 100;
-const pin = existsSync("/usr/bin/taskset") && cpus().length >= 2;
-const children: ChildProcess[] = [];
 
 const MUTATION = `mutation Update($input: UpdatePackageShipmentInput!) {
   updatePackageShipment(input: $input) { __typename ... on ShipmentUpdated { shipment { trackingNumber } } }
@@ -57,55 +54,23 @@ interface Sample {
   errors: number;
 }
 
-function pinned(core: number, command: string, args: string[]): [string, string[]] {
-  return pin ? ["taskset", ["-c", String(core), command, ...args]] : [command, args];
-}
-
-function start(core: number, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const [command, argv] = pinned(core, process.execPath, args);
-  const child = spawn(command, argv, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return child;
-}
-
-async function firstJsonLine(child: ChildProcess): Promise<Record<string, string>> {
-  let text = "";
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    text += chunk.toString();
-    const line = text.split("\n").find((l) => l.startsWith("{"));
-    if (line) {
-      child.stdout?.resume();
-      return JSON.parse(line);
-    }
-  }
-  throw new Error("process ended before it was ready");
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startGateway(omsUrl: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const started = performance.now();
-  const child = start(0, ["dist/oms-graph.mjs"], {
-    NODE_ENV: "production",
-    PORT: String(port),
-    OMS_BASE_URL: omsUrl,
-    OMS_API_TOKEN: "demo-oms-token",
-    API_KEYS: API_KEY,
-    ROUTER_SECRET: "bench-router-secret",
-    LOG_LEVEL: "info",
-    ...extraEnv,
-  });
+  const child = startNode(
+    ["dist/oms-graph.mjs"],
+    {
+      NODE_ENV: "production",
+      PORT: String(port),
+      OMS_BASE_URL: omsUrl,
+      OMS_API_TOKEN: "demo-oms-token",
+      API_KEYS: API_KEY,
+      ROUTER_SECRET: "bench-router-secret",
+      LOG_LEVEL: "info",
+      ...extraEnv,
+    },
+    0,
+  );
   child.stdout?.resume();
   const url = `http://127.0.0.1:${port}/graphql`;
   for (;;) {
@@ -130,13 +95,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Math.round(Number(line?.replace(/\D+/g, "")) / 1024);
-}
-
 async function load(url: string, body: string, durationS: number): Promise<LoadResult> {
   const options = JSON.stringify({
     url,
@@ -145,7 +103,7 @@ async function load(url: string, body: string, durationS: number): Promise<LoadR
     connections: CONNECTIONS,
     duration: durationS,
   });
-  const child = start(1, ["--import", "tsx", "bench/load.ts", options]);
+  const child = startNode(["--import", "tsx", "bench/load.ts", options], {}, 1);
   return (await firstJsonLine(child)) as unknown as LoadResult;
 }
 
@@ -216,12 +174,12 @@ async function main(): Promise<void> {
   execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
   const node = process.version;
   process.stdout.write(
-    `node ${node}, ${cpus().length} cores, pinning ${pin ? "on" : "off"}, ${DURATION_S} s runs\n`,
+    `node ${node}, ${cpus().length} cores, pinning ${PINNING ? "on" : "off"}, ${DURATION_S} s runs\n`,
   );
 
-  const upstreamProcess = start(1, ["--import", "tsx", "bench/upstream.ts", "0"]);
+  const upstreamProcess = startNode(["--import", "tsx", "bench/upstream.ts", "0"], {}, 1);
   const upstream = await firstJsonLine(upstreamProcess);
-  const floorProcess = start(0, ["--import", "tsx", "bench/floor.ts", upstream.url as string]);
+  const floorProcess = startNode(["--import", "tsx", "bench/floor.ts", upstream.url as string], {}, 0);
   const floor = await firstJsonLine(floorProcess);
   const gateway = await startGateway(upstream.url as string);
 
@@ -247,7 +205,7 @@ async function main(): Promise<void> {
   const ratio = sum("(b)") / sum("(a)");
 
   // (f) a plain Apollo Server facade on the same core, after the floor and the gateway are done.
-  const plainProcess = start(0, ["--import", "tsx", "bench/apollo-plain.ts", upstream.url as string]);
+  const plainProcess = startNode(["--import", "tsx", "bench/apollo-plain.ts", upstream.url as string], {}, 0);
   const plain = await firstJsonLine(plainProcess);
   await load(plain.url as string, MUTATION_BODY, 3);
   const reference = await measure(
@@ -260,7 +218,7 @@ async function main(): Promise<void> {
   const referenceRatio = (reference.rps * 2) / sum("(a)");
 
   // (c) OMS calls of a 50-package query, against an OMS that counts what it receives.
-  const countingProcess = start(1, ["--import", "tsx", "bench/upstream.ts", "0", "--count"]);
+  const countingProcess = startNode(["--import", "tsx", "bench/upstream.ts", "0", "--count"], {}, 1);
   const counting = await firstJsonLine(countingProcess);
   const counted = await startGateway(counting.url as string);
   // Packages 2000+ start without a shipment; give each one so the query resolves cargo companies.
@@ -284,7 +242,7 @@ async function main(): Promise<void> {
   const fifty = await measure("(c) 50-package query", counted.child.pid as number, counted.url, fiftyBody);
 
   // (d) one 500-item bulk call against an OMS answering after 20 ms, next to the ideal time.
-  const slowProcess = start(1, ["--import", "tsx", "bench/upstream.ts", "20"]);
+  const slowProcess = startNode(["--import", "tsx", "bench/upstream.ts", "20"], {}, 1);
   const slow = await firstJsonLine(slowProcess);
   const bulkGateway = await startGateway(slow.url as string, {
     BULK_CONCURRENCY: "8",
@@ -300,7 +258,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node,
     cores: cpus().length,
-    pinned: pin,
+    pinned: PINNING,
     durationS: DURATION_S,
     connections: CONNECTIONS,
     samples,
@@ -341,5 +299,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  for (const child of children) child.kill("SIGTERM");
+  stopAll();
 }

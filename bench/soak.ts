@@ -8,18 +8,16 @@
  *    open, answers come back in milliseconds;
  * 3. SIGTERM under load: the gateway drains, and no request in flight fails.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { type ChildProcess, execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 // @ts-expect-error autocannon ships no types
 import autocannon from "autocannon";
 import { request } from "undici";
+import { firstJsonLine, freePort, ROOT, rssMb, startNode, stopAll } from "./processes.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const API_KEY = "soak-key";
-const children: ChildProcess[] = [];
 
 const BODY = JSON.stringify({
   query: `mutation Update($input: UpdatePackageShipmentInput!) {
@@ -31,42 +29,14 @@ const BODY = JSON.stringify({
 });
 const HEADERS = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return child;
-}
-
 async function startUpstream(latencyMs: number): Promise<string> {
-  const child = spawnNode(["--import", "tsx", "bench/upstream.ts", String(latencyMs)], {});
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    const line = chunk
-      .toString()
-      .split("\n")
-      .find((l) => l.startsWith("{"));
-    if (line) {
-      child.stdout?.resume();
-      return JSON.parse(line).url as string;
-    }
-  }
-  throw new Error("upstream did not start");
+  const child = startNode(["--import", "tsx", "bench/upstream.ts", String(latencyMs)]);
+  return (await firstJsonLine(child)).url as string;
 }
 
 async function startGateway(omsUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawnNode(["dist/oms-graph.mjs"], {
+  const child = startNode(["dist/oms-graph.mjs"], {
     NODE_ENV: "production",
     PORT: String(port),
     OMS_BASE_URL: omsUrl,
@@ -87,13 +57,6 @@ async function startGateway(omsUrl: string): Promise<{ child: ChildProcess; url:
       await sleep(10);
     }
   }
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Math.round(Number(line?.replace(/\D+/g, "")) / 1024);
 }
 
 interface LoadSummary {
@@ -198,5 +161,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  for (const child of children) child.kill("SIGTERM");
+  stopAll();
 }
