@@ -21,7 +21,7 @@ export async function updateShipment(
   deps: UpdateShipmentDeps,
   command: UpdateShipmentCommand,
 ): Promise<UpdateShipmentOutcome> {
-  // Most callers name the transition: no read, and no extra await, then.
+  // Most callers name the transition: then there is nothing to look up, and no extra await.
   const transition = command.transitionId ?? (await chooseTransition(deps, command));
   if (typeof transition !== "number") return transition;
   const body = {
@@ -42,11 +42,12 @@ export async function updateShipment(
   }
 }
 
+// Private: for commands that name no transition; the configured one, by the package's status when
+// it depends on it.
 async function chooseTransition(
   deps: UpdateShipmentDeps,
   command: UpdateShipmentCommand,
 ): Promise<number | UpdateShipmentOutcome> {
-  if (command.transitionId !== null) return command.transitionId;
   const config = deps.transitions;
   if (config.kind === "single") return config.id;
   const pkg = await deps.loadPackage(command.packageId);

@@ -45,6 +45,8 @@ export class OmsHttp {
   private readonly pool: Pool;
   /** Path prefix of the base URL (usually empty); `send` adds it to every path. */
   readonly prefix: string;
+  /** The OMS's origin: where pagination links may point. */
+  readonly origin: string;
   private readonly baseHeaders: Record<string, string>;
   private readonly jsonHeaders: Record<string, string>;
   private readonly maxResponseBytes: number;
@@ -53,6 +55,7 @@ export class OmsHttp {
 
   constructor(private readonly options: OmsHttpOptions) {
     const url = new URL(options.baseUrl);
+    this.origin = url.origin;
     this.prefix = url.pathname.replace(/\/+$/, "");
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.baseHeaders = {
@@ -73,10 +76,6 @@ export class OmsHttp {
   /** The whole-request deadline of one call. */
   get timeoutMs(): number {
     return this.options.timeoutMs;
-  }
-
-  get origin(): string {
-    return new URL(this.options.baseUrl).origin;
   }
 
   /**
@@ -160,12 +159,12 @@ class Call {
   /** The whole-request deadline passed: abort now, or as soon as the request reaches a socket. */
   timeOut(): void {
     this.timedOut = true;
-    this.abort?.(new Error("The OMS call's deadline passed."));
+    this.abort?.(deadlinePassed());
   }
 
   onConnect(abort: (reason: Error) => void): void {
     this.abort = abort;
-    if (this.timedOut) abort(new Error("The OMS call's deadline passed."));
+    if (this.timedOut) abort(deadlinePassed());
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
@@ -221,6 +220,10 @@ class Call {
       ? (chunks[0] as Buffer).toString("utf8")
       : Buffer.concat(chunks).toString("utf8");
   }
+}
+
+function deadlinePassed(): Error {
+  return new Error("The OMS call's deadline passed.");
 }
 
 function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): OmsError {
