@@ -5,7 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { RecordedRequest } from "../src/simulator/index.js";
+import type { Fault, FaultRule, RecordedRequest } from "../src/simulator/index.js";
 import {
   PackageSummaryDocument,
   UpdatePackageShipmentDocument,
@@ -20,6 +20,13 @@ import { type Harness, startHarness } from "./helpers/harness.js";
 
 const packagePath = (id: number | string) => `/api/v1/oms/packages/${id}/`;
 const commandPath = (id: number | string) => `/api/v1/oms/packages/${id}/command/`;
+/** The fault for the next command on package 1001, the one `input()` targets. */
+const onNextCommand = (fault: Fault): FaultRule => ({
+  method: "POST",
+  path: commandPath(1001),
+  times: 1,
+  fault,
+});
 const CARGO_LIST = "GET /api/v1/oms/cargo_companies/?page_size=100";
 const POST_1001 = `POST ${commandPath(1001)}`;
 const GET_1001 = `GET ${packagePath(1001)}`;
@@ -201,17 +208,14 @@ describe("204 → ShipmentUpdated", () => {
 
 describe("a 2xx that is not the OMS's 204", () => {
   it("a 200 HTML page on the command (a proxy's sign-in page) is a malformed answer, not ShipmentUpdated", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: {
+    h.sim.injectFault(
+      onNextCommand({
         kind: "status",
         status: 200,
         body: "<html><body>Sign in</body></html>",
         headers: { "content-type": "text/html" },
-      },
-    });
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "PROXY-1" }) });
 
@@ -267,12 +271,7 @@ describe("400 → ValidationError", () => {
     ["bare field errors", JSON.stringify(fields)],
     ["field errors in the error envelope", JSON.stringify({ error: fields, status_code: 400 })],
   ])("maps every OMS field name to its input path, and others to the input (%s)", async (_, body) => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: { kind: "status", status: 400, body },
-    });
+    h.sim.injectFault(onNextCommand({ kind: "status", status: 400, body }));
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ queryNumber: "Q-1" }) });
 
@@ -306,17 +305,14 @@ describe("400 → ValidationError", () => {
   });
 
   it("turns a 400 whose body says nothing readable into one problem on the input, without echoing it", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: {
+    h.sim.injectFault(
+      onNextCommand({
         kind: "status",
         status: 400,
         body: "<html>proxy says no</html>",
         headers: { "content-type": "text/html" },
-      },
-    });
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -403,12 +399,7 @@ describe("406 → CommandRejected", () => {
   });
 
   it("passes on package_locked while another command on the same package is still running", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: { kind: "latency", ms: 400 },
-    });
+    h.sim.injectFault(onNextCommand({ kind: "latency", ms: 400 }));
 
     const first = h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "LOCK-A" }) });
     await vi.waitFor(() => expect(h.sim.stats.commandsInFlight).toBe(1), { timeout: 3_000, interval: 5 });
@@ -434,17 +425,14 @@ describe("406 → CommandRejected", () => {
     ["an HTML page", "<html><body>406 Not Acceptable</body></html>", { "content-type": "text/html" }],
     ["JSON without a code", '{"unexpected": true}', undefined],
   ])("answers code COMMAND_REJECTED for a 406 with %s", async (_, body, headers) => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: {
+    h.sim.injectFault(
+      onNextCommand({
         kind: "status",
         status: 406,
         ...(body === undefined ? {} : { body }),
         ...(headers ? { headers } : {}),
-      },
-    });
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -458,12 +446,13 @@ describe("406 → CommandRejected", () => {
   });
 
   it("keeps the OMS message of a 406 that has one but no code", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: { kind: "status", status: 406, body: '{"error": {"message": "Package is being processed."}}' },
-    });
+    h.sim.injectFault(
+      onNextCommand({
+        kind: "status",
+        status: 406,
+        body: '{"error": {"message": "Package is being processed."}}',
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -503,16 +492,13 @@ describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
   };
 
   it.each([401, 403])("a %i on the command is a top-level error with data null", async (status) => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: {
+    h.sim.injectFault(
+      onNextCommand({
         kind: "status",
         status,
         body: '{"detail": "You do not have permission to perform this action."}',
-      },
-    });
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -560,17 +546,14 @@ describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
 
 describe("429 → OMS_RATE_LIMITED", () => {
   it("carries retryAfterSeconds from the OMS's Retry-After", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: {
+    h.sim.injectFault(
+      onNextCommand({
         kind: "status",
         status: 429,
         body: '{"detail": "Request was throttled."}',
         headers: { "Retry-After": "7" },
-      },
-    });
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -606,12 +589,7 @@ describe("429 → OMS_RATE_LIMITED", () => {
   });
 
   it("has no retryAfterSeconds for a Retry-After it cannot read", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: { kind: "status", status: 429, headers: { "Retry-After": "soon" } },
-    });
+    h.sim.injectFault(onNextCommand({ kind: "status", status: 429, headers: { "Retry-After": "soon" } }));
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -619,12 +597,7 @@ describe("429 → OMS_RATE_LIMITED", () => {
   });
 
   it("has no retryAfterSeconds when the OMS sent no Retry-After", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: { kind: "status", status: 429 },
-    });
+    h.sim.injectFault(onNextCommand({ kind: "status", status: 429 }));
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
@@ -679,17 +652,14 @@ describe("5xx, malformed answers and connection failures on reads → OMS_UNAVAI
 
 describe("commands without a usable answer", () => {
   it("a 500 on the command is OMS_UNAVAILABLE, with no verification read", async () => {
-    h.sim.injectFault({
-      method: "POST",
-      path: commandPath(1001),
-      times: 1,
-      fault: {
+    h.sim.injectFault(
+      onNextCommand({
         kind: "status",
         status: 500,
         body: "<h1>Server Error (500)</h1>",
         headers: { "content-type": "text/html" },
-      },
-    });
+      }),
+    );
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
