@@ -86,6 +86,17 @@ function expectRefusedAll(answer: Answer, status: number, codes: string[]): void
   expect(answer.body.data).toBeUndefined();
 }
 
+/** A command answered as data: a ValidationError on one input field, and nothing sent to the OMS. */
+function expectInvalidField(h: Harness, answer: Answer, field: string, message: string, code: string): void {
+  expect(answer.status).toBe(200);
+  expect(answer.body.data?.updatePackageShipment).toStrictEqual({
+    __typename: "ValidationError",
+    message,
+    fieldErrors: [fieldError(field, message, code)],
+  });
+  expect(h.sim.requests).toHaveLength(0);
+}
+
 const CSRF_MESSAGE = /^This operation has been blocked as a potential Cross-Site Request Forgery \(CSRF\)/;
 
 /** A command that would change package 1001 if it ran: a refusal must leave the OMS untouched. */
@@ -455,13 +466,7 @@ describe("hostile requests to /graphql", () => {
     it("reads a body of exactly the limit, whose 99 kB tracking number is then refused as INVALID_LENGTH", async () => {
       const res = await send(h, { headers: JSON_TYPE, body: commandOfSize(100_000) });
 
-      expect(res.status).toBe(200);
-      expect(res.body.data?.updatePackageShipment).toStrictEqual({
-        __typename: "ValidationError",
-        message: TRACKING_LENGTH,
-        fieldErrors: [fieldError("trackingNumber", TRACKING_LENGTH, "INVALID_LENGTH")],
-      });
-      expect(h.sim.requests).toHaveLength(0);
+      expectInvalidField(h, res, "trackingNumber", TRACKING_LENGTH, "INVALID_LENGTH");
     });
   });
 
@@ -705,13 +710,7 @@ describe("hostile requests to /graphql", () => {
       );
       const res = await postJson(h, { query });
 
-      expect(res.status).toBe(200);
-      expect(res.body.data?.updatePackageShipment).toStrictEqual({
-        __typename: "ValidationError",
-        message: TRACKING_LENGTH,
-        fieldErrors: [fieldError("trackingNumber", TRACKING_LENGTH, "INVALID_LENGTH")],
-      });
-      expect(h.sim.requests).toHaveLength(0);
+      expectInvalidField(h, res, "trackingNumber", TRACKING_LENGTH, "INVALID_LENGTH");
     });
 
     it("refuses a 90 kB queryNumber and a 90 kB bulk tracking number, with no command", async () => {
@@ -770,13 +769,7 @@ describe("hostile requests to /graphql", () => {
     ])("refuses %s in a trackingNumber as INVALID_CHARACTERS, with no command", async (_, trackingNumber) => {
       const res = await postJson(h, { query: SINGLE, variables: { input: valid({ trackingNumber }) } });
 
-      expect(res.status).toBe(200);
-      expect(res.body.data?.updatePackageShipment).toStrictEqual({
-        __typename: "ValidationError",
-        message: TRACKING_CHARACTERS,
-        fieldErrors: [fieldError("trackingNumber", TRACKING_CHARACTERS, "INVALID_CHARACTERS")],
-      });
-      expect(h.sim.requests).toHaveLength(0);
+      expectInvalidField(h, res, "trackingNumber", TRACKING_CHARACTERS, "INVALID_CHARACTERS");
     });
 
     it("refuses a raw control character inside a document string (legal GraphQL since 2021) as INVALID_CHARACTERS", async () => {
@@ -784,13 +777,7 @@ describe("hostile requests to /graphql", () => {
         query: COMMAND.replace("HOSTILE-1", "AR\u00011").replace("{ __typename }", `{ ${RESULT_FIELDS} }`),
       });
 
-      expect(res.status).toBe(200);
-      expect(res.body.data?.updatePackageShipment).toStrictEqual({
-        __typename: "ValidationError",
-        message: TRACKING_CHARACTERS,
-        fieldErrors: [fieldError("trackingNumber", TRACKING_CHARACTERS, "INVALID_CHARACTERS")],
-      });
-      expect(h.sim.requests).toHaveLength(0);
+      expectInvalidField(h, res, "trackingNumber", TRACKING_CHARACTERS, "INVALID_CHARACTERS");
     });
 
     it("refuses a raw line break inside a document string: 400 GRAPHQL_PARSE_FAILED, no command", async () => {
@@ -805,13 +792,7 @@ describe("hostile requests to /graphql", () => {
         query: COMMAND.replace("HOSTILE-1", "AR\\u00001").replace("{ __typename }", `{ ${RESULT_FIELDS} }`),
       });
 
-      expect(res.status).toBe(200);
-      expect(res.body.data?.updatePackageShipment).toStrictEqual({
-        __typename: "ValidationError",
-        message: TRACKING_CHARACTERS,
-        fieldErrors: [fieldError("trackingNumber", TRACKING_CHARACTERS, "INVALID_CHARACTERS")],
-      });
-      expect(h.sim.requests).toHaveLength(0);
+      expectInvalidField(h, res, "trackingNumber", TRACKING_CHARACTERS, "INVALID_CHARACTERS");
     });
 
     it("refuses a tracking number of 64 letters each with a variation selector (128 code points) as INVALID_LENGTH", async () => {
