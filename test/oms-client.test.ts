@@ -7,6 +7,7 @@ import type { ShipmentCommandBody } from "../src/domain/ports.js";
 import { parseRetryAfter } from "../src/oms/command-result.js";
 import { OmsHttp } from "../src/oms/http.js";
 import { OmsClient, toWireBody } from "../src/oms/oms-client.js";
+import { rejection } from "./helpers/oms-error.js";
 
 interface SeenRequest {
   method: string;
@@ -95,16 +96,6 @@ function clientFor(
 
 function jsonReply(status: number, body: unknown, headers: OutgoingHttpHeaders = {}): Reply {
   return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OmsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(OmsError);
-    return error as OmsError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const COMMAND: ShipmentCommandBody = {

@@ -7,6 +7,7 @@ import { OmsError } from "../src/domain/errors.js";
 import type { OmsCall } from "../src/domain/ports.js";
 import { OmsHttp, type OmsHttpOptions } from "../src/oms/http.js";
 import { createServer } from "../src/server.js";
+import { rejection } from "./helpers/oms-error.js";
 
 interface SeenRequest {
   method: string;
@@ -82,16 +83,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OmsError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(OmsError);
-    return error as OmsError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 function json(status: number, body: unknown) {
