@@ -10,6 +10,7 @@ import { type AppServices, GatewayContext } from "../context.js";
 import { MAX_NESTING, nestsTooDeep } from "../graphql/limits.js";
 import { type IdempotencyOptions, isMutation, runIdempotent } from "../idempotency/idempotency.js";
 import type { StoredResponse } from "../idempotency/store.js";
+import { isObject } from "../json.js";
 import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
 
 export interface GraphQLHandlerOptions {
@@ -164,10 +165,6 @@ function callerOf(req: IncomingMessage): string {
   const credential = req.headers.authorization ?? req.headers["router-authorization"];
   if (typeof credential !== "string") return "anonymous";
   return createHash("sha256").update(credential).digest("hex").slice(0, 32);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { CargoCompanyRecord } from "../domain/ports.js";
-import { isObject, toCargoCompanyRecord } from "./package-mapping.js";
+import { isObject } from "../json.js";
+import { toCargoCompanyRecord } from "./package-mapping.js";
 
 /** @throws Error naming the file and what is wrong with it; read once at start-up. */
 export function readCargoCompanyFile(path: string): CargoCompanyRecord[] {

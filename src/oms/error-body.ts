@@ -3,6 +3,7 @@
  * every Akinon / Django REST framework shape seen nearby and degrades to empty details on anything else.
  * Raw non-JSON text is never returned: it may be a proxy's HTML page, which must not reach callers.
  */
+import { isObject, type JsonObject } from "../json.js";
 
 /** Errors of one input field, under the field name the OMS used (nested names joined by dots). */
 export interface OmsFieldError {
@@ -27,7 +28,7 @@ const MAX_DEPTH = 3;
 // Private: callers may index maps by field name, so these names are never handed out.
 const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
 function blank(): OmsErrorDetails {
   return { message: null, code: null, fieldErrors: [], nonFieldErrors: [] };
@@ -42,10 +43,6 @@ function frozenBlank(): Readonly<OmsErrorDetails> {
 
 /** The details of a body that told nothing; frozen, so it can be shared. */
 export const EMPTY_ERROR_DETAILS: Readonly<OmsErrorDetails> = frozenBlank();
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isScalar(value: unknown): value is string | number | boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
@@ -79,13 +76,13 @@ function collectField(path: string, value: unknown, depth: number, out: OmsError
   const found = messages(value, depth);
   if (found.length > 0) out.fieldErrors.push({ field: path.slice(0, MAX_TEXT), messages: found });
   if (depth >= MAX_DEPTH) return;
-  if (isRecord(value)) {
+  if (isObject(value)) {
     for (const [key, child] of Object.entries(value)) {
       if (!UNSAFE_KEYS.has(key)) collectField(`${path}.${key}`, child, depth + 1, out);
     }
   } else if (Array.isArray(value)) {
     for (const [index, child] of value.entries()) {
-      if (isRecord(child)) collectField(`${path}.${index}`, child, depth + 1, out);
+      if (isObject(child)) collectField(`${path}.${index}`, child, depth + 1, out);
     }
   }
 }
@@ -107,9 +104,9 @@ function fromJson(json: unknown): OmsErrorDetails {
   const out = blank();
   if (typeof json === "string") out.message = text(json);
   else if (Array.isArray(json)) messages(json, 0, out.nonFieldErrors);
-  else if (isRecord(json)) {
+  else if (isObject(json)) {
     const envelope = Object.hasOwn(json, "error") ? json.error : undefined;
-    if (isRecord(envelope)) readErrors(envelope, out, true);
+    if (isObject(envelope)) readErrors(envelope, out, true);
     else if (Array.isArray(envelope)) messages(envelope, 0, out.nonFieldErrors);
     else if (typeof envelope === "string") out.message = text(envelope);
     // Private: beside an `error` envelope the other top-level keys are metadata, never field names.

@@ -6,9 +6,10 @@ import { OmsError } from "../domain/errors.js";
 import type { PackageRecord, PackageStatus } from "../domain/package.js";
 import type { CallOptions, CargoCompanyRecord, OmsPort, ShipmentCommandBody } from "../domain/ports.js";
 import type { UpdateShipmentOutcome } from "../domain/shipment.js";
+import { isObject } from "../json.js";
 import { errorForStatus, mapCommandResponse } from "./command-result.js";
 import type { OmsResponse, OmsTransport } from "./http.js";
-import { isObject, toCargoCompanyRecord, toPackageRecord } from "./package-mapping.js";
+import { toCargoCompanyRecord, toPackageRecord } from "./package-mapping.js";
 import type { WireUpdateShipmentBody } from "./wire.js";
 
 export interface OmsClientOptions {

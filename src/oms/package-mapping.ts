@@ -6,8 +6,7 @@
 import type { PackageRecord, PackageStatus } from "../domain/package.js";
 import { recognizeStatus } from "../domain/package.js";
 import type { CargoCompanyRecord } from "../domain/ports.js";
-
-type Json = Record<string, unknown>;
+import { isObject } from "../json.js";
 
 export function toPackageRecord(
   raw: unknown,
@@ -44,10 +43,6 @@ export function toCargoCompanyRecord(raw: unknown): CargoCompanyRecord | null {
   const name = str(raw.name);
   if (id === null || name === null) return null;
   return { id, name, erpCode: str(raw.erp_code), shippingCompany: str(raw.shipping_company) };
-}
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // Private: some OMS versions nest the cargo company as an object instead of sending its id.
