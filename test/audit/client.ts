@@ -1,0 +1,139 @@
+/**
+ * The audit's caller: sends one planned request through the gateway over HTTP as an integrator
+ * would, and, when it carries an Idempotency-Key, retries it with the same key and the same body
+ * (bounded, with backoff) while the answer leaves the outcome open. Every attempt is recorded.
+ */
+import type { Dispatcher } from "undici";
+import { type AnswerClass, classifyAnswer, type ItemAnswer } from "./classify.js";
+import { API_KEYS } from "./gateway.js";
+import { Prng } from "./prng.js";
+import type { PlannedRequest } from "./schedule.js";
+
+export interface GatewayTarget {
+  generation: number;
+  dispatcher: Dispatcher;
+}
+
+export interface Attempt {
+  startedAt: number;
+  endedAt: number;
+  /** Which gateway process the attempt was sent to. */
+  generation: number;
+  httpStatus: number | null;
+  items: ItemAnswer[];
+}
+
+export interface RequestLog {
+  plan: PlannedRequest;
+  key: string | null;
+  attempts: Attempt[];
+}
+
+/** Codes that say the request itself is wrong: retrying it unchanged cannot help. */
+const FINAL_CODES = new Set(["BAD_USER_INPUT", "BAD_REQUEST", "IDEMPOTENCY_KEY_REUSED", "UNAUTHENTICATED"]);
+const OPEN: ReadonlySet<AnswerClass> = new Set(["unknown", "lost", "in-progress"]);
+const RETRIES = 5;
+/** A key still running (409) or a gateway away: keep asking this long before giving up. */
+const PATIENCE_MS = 12_000;
+const MAX_ATTEMPTS = 15;
+const ATTEMPT_TIMEOUT_MS = 30_000;
+
+const SHIPMENT = "shipment { trackingNumber queryNumber }";
+const PACKAGE = "package { id label { url updatedAt } }";
+
+export async function sendPlanned(
+  plan: PlannedRequest,
+  seed: number,
+  target: () => Promise<GatewayTarget>,
+): Promise<RequestLog> {
+  const key = plan.keyed ? `audit-${seed}-${plan.id}` : null;
+  const body = JSON.stringify(requestBody(plan));
+  const jitter = new Prng(seed ^ (plan.id * 2654435761));
+  const log: RequestLog = { plan, key, attempts: [] };
+  const firstAt = Date.now();
+  for (let n = 1; ; n++) {
+    const attempt = await sendOnce(plan, key, body, await target());
+    log.attempts.push(attempt);
+    if (key === null || !leavesOutcomeOpen(attempt) || n >= MAX_ATTEMPTS) break;
+    const waiting = attempt.items.every((item) => item.class === "in-progress" || item.class === "lost");
+    if (n >= RETRIES && !(waiting && Date.now() - firstAt < PATIENCE_MS)) break;
+    const backoff = Math.min(1_500, 100 * 2 ** (n - 1));
+    await new Promise((resolve) => setTimeout(resolve, backoff / 2 + jitter.next() * (backoff / 2)));
+  }
+  return log;
+}
+
+async function sendOnce(
+  plan: PlannedRequest,
+  key: string | null,
+  body: string,
+  target: GatewayTarget,
+): Promise<Attempt> {
+  const startedAt = Date.now();
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    authorization: `Bearer ${API_KEYS[plan.caller]}`,
+  };
+  if (key !== null) headers["idempotency-key"] = key;
+  const size = plan.items.length;
+  const done = (httpStatus: number | null, items: ItemAnswer[]): Attempt => ({
+    startedAt,
+    endedAt: Date.now(),
+    generation: target.generation,
+    httpStatus,
+    items,
+  });
+  try {
+    const res = await target.dispatcher.request({
+      path: "/graphql",
+      method: "POST",
+      headers,
+      body,
+      headersTimeout: ATTEMPT_TIMEOUT_MS,
+      bodyTimeout: ATTEMPT_TIMEOUT_MS,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Classified by status alone.
+    }
+    return done(res.statusCode, classifyAnswer(plan.kind, size, res.statusCode, parsed));
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? (error as Error).name);
+    return done(null, classifyAnswer(plan.kind, size, null, null, code));
+  }
+}
+
+function leavesOutcomeOpen(attempt: Attempt): boolean {
+  return attempt.items.some(
+    (item) => OPEN.has(item.class) || (item.class === "not-run" && !FINAL_CODES.has(item.code)),
+  );
+}
+
+function requestBody(plan: PlannedRequest): { query: string; variables: unknown } {
+  const updated = `... on ShipmentUpdated { ${SHIPMENT}${plan.selectPackage ? ` ${PACKAGE}` : ""} }`;
+  const errors = "... on ValidationError { message } ... on CommandRejected { code packageId }";
+  const inputs = plan.items.map((item) => ({
+    packageId: String(item.packageId),
+    cargoCompanyId: String(item.values.cargo_company),
+    trackingNumber: item.values.awb_number,
+    queryNumber: item.values.query_number,
+  }));
+  if (plan.kind === "single") {
+    return {
+      query:
+        "mutation AuditSingle($input: UpdatePackageShipmentInput!) {\n" +
+        `  updatePackageShipment(input: $input) { __typename ${updated} ${errors} }\n}`,
+      variables: { input: inputs[0] },
+    };
+  }
+  return {
+    query:
+      "mutation AuditBulk($inputs: [UpdatePackageShipmentInput!]!) {\n" +
+      `  updatePackageShipments(inputs: $inputs) { __typename ${updated} ${errors} ` +
+      "... on CommandFailed { code message packageId outcomeKnown } }\n}",
+    variables: { inputs },
+  };
+}

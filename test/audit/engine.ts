@@ -1,0 +1,204 @@
+/**
+ * One outcome-audit run: starts the counting OMS, Redis when asked, and the gateway as a process;
+ * sends the seeded schedule of requests through it with a few callers at once; fires the process
+ * faults; then checks every answer against the OMS's record. Everything it started is stopped,
+ * also when the run fails.
+ */
+import { type CommandRecord, CountingOms } from "../helpers/counting-oms.js";
+import {
+  type CheckContext,
+  checkRun,
+  type ItemVerdict,
+  type ProcessEvent,
+  type Violation,
+} from "./checker.js";
+import { type RequestLog, sendPlanned } from "./client.js";
+import { Fleet } from "./fleet.js";
+import { AuditRedis } from "./redis.js";
+import { buildSchedule, type PlannedRequest, PROCESS_FAULTS, type ProcessFault } from "./schedule.js";
+import { formatTable } from "./table.js";
+
+export interface AuditOptions {
+  seed: number;
+  requests: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  store: "memory" | "redis";
+  /** The gateway's OMS_TIMEOUT_MS: short, so hangs cost little. */
+  omsTimeoutMs?: number;
+  /** Defaults to every process fault the store allows. */
+  processFaults?: readonly ProcessFault[];
+  log?: (line: string) => void;
+}
+
+export interface AuditReport {
+  options: AuditOptions;
+  verdicts: ItemVerdict[];
+  violations: Violation[];
+  events: ProcessEvent[];
+  logs: RequestLog[];
+  /** The OMS's record: every command received. */
+  commands: CommandRecord[];
+  /** Every fault the OMS's record shows a command got: proof the schedule reached the gateway. */
+  faultsSeen: Set<string>;
+  table: string;
+  durationMs: number;
+}
+
+const OMS_TOKEN = "audit-oms-token";
+const STORM_MS = 2_500;
+const REDIS_DOWN_MS = 800;
+/** The gateway's breaker half-opens after OMS_BREAKER_HALF_OPEN_MS (1 s), plus a margin. */
+const BREAKER_SETTLE_MS = 1_500;
+
+export async function runAudit(options: AuditOptions): Promise<AuditReport> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const omsTimeoutMs = options.omsTimeoutMs ?? 1_000;
+  const processFaults =
+    options.processFaults ?? PROCESS_FAULTS.filter((f) => f !== "redis-kill" || options.store === "redis");
+  const schedule = buildSchedule({ seed: options.seed, requests: options.requests, processFaults });
+  const events: ProcessEvent[] = [];
+  const faultsRunning: Promise<void>[] = [];
+  const triggers = new Triggers(schedule);
+
+  let oms: CountingOms | null = null;
+  let redis: AuditRedis | null = null;
+  let fleet: Fleet | null = null;
+  try {
+    oms = await CountingOms.start({
+      token: OMS_TOKEN,
+      lateMs: omsTimeoutMs + 600,
+      readFailMs: omsTimeoutMs * 3,
+      onCommand: (record) => triggers.commandReceived(record),
+    });
+    if (options.store === "redis") redis = await AuditRedis.start();
+    fleet = await Fleet.start({
+      omsUrl: oms.url,
+      omsToken: OMS_TOKEN,
+      omsTimeoutMs,
+      redisUrl: redis?.url ?? null,
+    });
+    const running = { oms, redis, fleet };
+    triggers.fire = (fault) => {
+      log(`process fault: ${fault}`);
+      faultsRunning.push(runProcessFault(fault, running, events));
+    };
+    const logs = await sendAll(schedule, options, running, triggers, log);
+    await Promise.all(faultsRunning);
+    if (!fleet.healthy) throw new Error(`the gateway stopped during the run:\n${fleet.recentOutput}`);
+    const context: CheckContext = { store: options.store, events };
+    const verdicts = checkRun(logs, oms, context);
+    return {
+      options: { ...options, processFaults },
+      verdicts,
+      violations: verdicts.flatMap((v) => v.violations),
+      events,
+      logs,
+      commands: oms.allCommands(),
+      faultsSeen: new Set(oms.allCommands().map((c) => c.fault)),
+      table: formatTable(verdicts),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await Promise.allSettled(faultsRunning);
+    await fleet?.stop();
+    await redis?.stop();
+    await oms?.close();
+  }
+}
+
+/** Fires each request's process fault when the OMS receives the request's first command. */
+class Triggers {
+  fire: (fault: ProcessFault) => void = () => undefined;
+  private readonly byAwb = new Map<string, PlannedRequest>();
+
+  constructor(schedule: readonly PlannedRequest[]) {
+    for (const plan of schedule) {
+      if (plan.trigger && plan.trigger !== "breaker-storm") {
+        for (const item of plan.items) this.byAwb.set(item.values.awb_number, plan);
+      }
+    }
+  }
+
+  commandReceived(record: CommandRecord): void {
+    const plan = this.byAwb.get(record.awb);
+    if (plan) this.fireFor(plan);
+  }
+
+  pending(plan: PlannedRequest): boolean {
+    return plan.items.some((item) => this.byAwb.has(item.values.awb_number));
+  }
+
+  fireFor(plan: PlannedRequest): void {
+    for (const item of plan.items) this.byAwb.delete(item.values.awb_number);
+    if (plan.trigger) this.fire(plan.trigger);
+  }
+}
+
+async function until(time: number): Promise<void> {
+  const wait = time - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+interface Running {
+  oms: CountingOms;
+  redis: AuditRedis | null;
+  fleet: Fleet;
+}
+
+async function sendAll(
+  schedule: readonly PlannedRequest[],
+  options: AuditOptions,
+  { oms, fleet }: Running,
+  triggers: Triggers,
+  log: (line: string) => void,
+): Promise<RequestLog[]> {
+  const logs: RequestLog[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < schedule.length) {
+      const plan = schedule[next++] as PlannedRequest;
+      for (const item of plan.items) oms.plan(item.packageId, item.values, item.command);
+      if (plan.trigger === "breaker-storm") triggers.fire("breaker-storm");
+      // A process fault must meet a request that reaches the OMS, not one refused by an open breaker.
+      else if (plan.trigger) await until(oms.stormEndsAt + BREAKER_SETTLE_MS);
+      logs[plan.id] = await sendPlanned(plan, options.seed, () => fleet.target());
+      if (triggers.pending(plan)) {
+        log(`request ${plan.id} reached the OMS with no command; its ${plan.trigger} is fired now`);
+        triggers.fireFor(plan);
+      }
+      if ((plan.id + 1) % 50 === 0) log(`${plan.id + 1} of ${schedule.length} requests sent`);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return logs;
+}
+
+async function runProcessFault(fault: ProcessFault, running: Running, events: ProcessEvent[]): Promise<void> {
+  const at = Date.now();
+  switch (fault) {
+    case "breaker-storm":
+      running.oms.storm(STORM_MS);
+      events.push({ fault, at, until: at + STORM_MS });
+      return;
+    case "redis-kill": {
+      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
+      events.push(event);
+      await running.redis?.kill();
+      await new Promise((resolve) => setTimeout(resolve, REDIS_DOWN_MS));
+      await running.redis?.restart();
+      event.until = Date.now();
+      return;
+    }
+    case "gateway-kill":
+    case "sigterm-drain": {
+      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
+      events.push(event);
+      const fleet = running.fleet;
+      event.generation = await (fault === "gateway-kill" ? fleet.killAndReplace() : fleet.drainAndReplace());
+      event.until = Date.now();
+      return;
+    }
+  }
+}

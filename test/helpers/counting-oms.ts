@@ -1,0 +1,329 @@
+/**
+ * A fake OMS on a loopback node:http server that counts: it records every shipment command it
+ * receives, per package, with its body, its arrival time and whether it was applied, so a test can
+ * hold every answer the gateway gave against what really happened.
+ *
+ * What a command gets is planned per tracking number (each request of the outcome audit sends
+ * numbers of its own): the first command carrying a planned number gets the planned fault, any
+ * later one (a re-send) is applied normally, except that a 400 or 406 verdict stays the same. A
+ * breaker storm makes every call fail for a while.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+export const COMMAND_FAULTS = [
+  "normal",
+  "204-then-read-fails",
+  "5xx-after-apply",
+  "5xx-before-apply",
+  "hang-after-apply",
+  "hang-before-apply",
+  "late-406",
+  "reset-after-apply",
+  "reset-before-apply",
+  "400",
+  "406",
+  "holds-values-hang",
+  "holds-values-5xx",
+  "holds-values-late-406",
+] as const;
+
+/** What the planned command gets. The `holds-values-*` faults never apply the command: the package already holds its values. */
+export type CommandFault = (typeof COMMAND_FAULTS)[number];
+
+export interface ShipmentValues {
+  awb_number: string;
+  query_number: string | null;
+  cargo_company: number;
+}
+
+export interface PlannedCommand {
+  fault: CommandFault;
+  /** The 5xx status of the `5xx-*` faults. */
+  status?: number;
+  /** Waits this long before handling the command, so it is still running when something else happens. */
+  delayMs?: number;
+}
+
+export interface CommandRecord {
+  packageId: number;
+  awb: string;
+  body: unknown;
+  /** Epoch milliseconds. */
+  receivedAt: number;
+  /** The planned fault, `breaker-storm`, or `normal` for a re-send. */
+  fault: CommandFault | "breaker-storm";
+  applied: boolean;
+}
+
+interface PackageState {
+  id: number;
+  shipment: ShipmentValues;
+  modifiedAt: number;
+  labelVersion: number;
+  readsFailUntil: number;
+}
+
+export interface CountingOmsOptions {
+  token: string;
+  /** How long a `late-406` waits before answering; set it longer than the gateway's deadline. */
+  lateMs: number;
+  /** How long reads of a package fail after a `204-then-read-fails`. */
+  readFailMs: number;
+  /** Called for every command received, before it is handled. */
+  onCommand?: (record: CommandRecord) => void;
+}
+
+export const CARGO_COMPANIES = [
+  { id: 1, name: "Yurtiçi Kargo", erp_code: "yurtici-kargo", shipping_company: "yurtici" },
+  { id: 2, name: "Aras Kargo", erp_code: "aras-kargo", shipping_company: "aras" },
+  { id: 3, name: "MNG Kargo", erp_code: "mng-kargo", shipping_company: "mng" },
+];
+
+const COMMAND_PATH = /^\/api\/v1\/oms\/packages\/(\d+)\/command\/$/;
+const PACKAGE_PATH = /^\/api\/v1\/oms\/packages\/(\d+)\/$/;
+// Packages start modified an hour ago, so a change marker older than a command is easy to tell.
+const INITIAL_AGE_MS = 3_600_000;
+
+export class CountingOms {
+  private readonly commands = new Map<number, CommandRecord[]>();
+  private readonly packages = new Map<number, PackageState>();
+  private readonly plans = new Map<string, PlannedCommand>();
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly server: http.Server;
+  private stormUntil = 0;
+  private port = 0;
+
+  private constructor(private readonly options: CountingOmsOptions) {
+    this.server = http.createServer({ keepAliveTimeout: 10_000 }, (req, res) => void this.handle(req, res));
+    this.server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(options: CountingOmsOptions): Promise<CountingOms> {
+    const oms = new CountingOms(options);
+    await new Promise<void>((resolve) => oms.server.listen(0, "127.0.0.1", resolve));
+    oms.port = (oms.server.address() as AddressInfo).port;
+    return oms;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Plans the first command carrying `values.awb_number`. A `holds-values-*` fault puts the values
+   * on the package now, without moving any change marker, as if an earlier command had set them.
+   */
+  plan(packageId: number, values: ShipmentValues, planned: PlannedCommand): void {
+    this.plans.set(values.awb_number, planned);
+    if (planned.fault.startsWith("holds-values")) this.packageOf(packageId).shipment = { ...values };
+  }
+
+  /** Every call fails with 503, applying nothing, for `ms`. */
+  storm(ms: number): void {
+    this.stormUntil = Date.now() + ms;
+  }
+
+  /** When the last storm ends (epoch ms); 0 when there was none. */
+  get stormEndsAt(): number {
+    return this.stormUntil;
+  }
+
+  /** The commands received for a package, in arrival order. */
+  commandsFor(packageId: number): readonly CommandRecord[] {
+    return this.commands.get(packageId) ?? [];
+  }
+
+  allCommands(): CommandRecord[] {
+    return [...this.commands.values()].flat();
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readText(req);
+    const path = req.url ?? "";
+    if (req.headers.authorization !== `Token ${this.options.token}`) {
+      return json(res, 401, { detail: "Invalid token." });
+    }
+    const storming = Date.now() < this.stormUntil;
+    const command = COMMAND_PATH.exec(path);
+    if (req.method === "POST" && command) return this.command(Number(command[1]), body, req, res, storming);
+    if (storming) return json(res, 503, { detail: "Service unavailable." });
+    const read = PACKAGE_PATH.exec(path);
+    if (req.method === "GET" && read) {
+      const pkg = this.packageOf(Number(read[1]));
+      if (Date.now() < pkg.readsFailUntil) return json(res, 503, { detail: "Service unavailable." });
+      return json(res, 200, this.wire(pkg));
+    }
+    if (req.method === "GET" && path.startsWith("/api/v1/oms/packages/?")) {
+      return json(res, 200, page([this.wire(this.packageOf(1))]));
+    }
+    if (req.method === "GET" && path.startsWith("/api/v1/oms/cargo_companies/")) {
+      return json(res, 200, page(CARGO_COMPANIES));
+    }
+    json(res, 404, { detail: "Not found." });
+  }
+
+  private async command(
+    packageId: number,
+    text: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    storming: boolean,
+  ): Promise<void> {
+    const values = parseCommand(text);
+    if (values === null)
+      return json(res, 400, { error: { non_field_errors: ["Bad body."] }, status_code: 400 });
+    const planned = this.plans.get(values.awb_number);
+    // The OMS's verdict on the input does not change when the same command is sent again.
+    const verdict = planned?.fault === "400" || planned?.fault === "406";
+    if (planned && !storming && !verdict) this.plans.delete(values.awb_number);
+    const fault = storming ? "breaker-storm" : (planned?.fault ?? "normal");
+    const record: CommandRecord = {
+      packageId,
+      awb: values.awb_number,
+      body: JSON.parse(text),
+      receivedAt: Date.now(),
+      fault,
+      applied: false,
+    };
+    this.commands.set(packageId, [...this.commandsFor(packageId), record]);
+    this.options.onCommand?.(record);
+    if (planned?.delayMs && !storming) await this.sleep(planned.delayMs);
+    const apply = () => {
+      record.applied = true;
+      this.apply(packageId, values);
+    };
+    const status = planned?.status ?? 503;
+    switch (fault) {
+      case "normal":
+        apply();
+        return void res.writeHead(204).end();
+      case "204-then-read-fails":
+        apply();
+        this.packageOf(packageId).readsFailUntil = Date.now() + this.options.readFailMs;
+        return void res.writeHead(204).end();
+      case "5xx-after-apply":
+        apply();
+        return json(res, status, { detail: "Upstream failed." });
+      case "breaker-storm":
+      case "5xx-before-apply":
+      case "holds-values-5xx":
+        return json(res, status, { detail: "Upstream failed." });
+      case "hang-after-apply":
+        apply();
+        return;
+      case "hang-before-apply":
+      case "holds-values-hang":
+        return;
+      case "late-406":
+      case "holds-values-late-406":
+        await this.sleep(this.options.lateMs);
+        if (!res.destroyed) json(res, 406, { error: { code: "package_locked", message: "Locked." } });
+        return;
+      case "reset-after-apply":
+        apply();
+        return reset(req.socket);
+      case "reset-before-apply":
+        return reset(req.socket);
+      case "400":
+        return json(res, 400, { error: { awb_number: ["Not a valid number."] }, status_code: 400 });
+      case "406":
+        return json(res, 406, { error: { code: "transition_state_mismatch", message: "Wrong state." } });
+    }
+  }
+
+  private apply(packageId: number, values: ShipmentValues): void {
+    const pkg = this.packageOf(packageId);
+    pkg.shipment = { ...values };
+    pkg.modifiedAt = Date.now();
+    pkg.labelVersion++;
+  }
+
+  private packageOf(id: number): PackageState {
+    let pkg = this.packages.get(id);
+    if (!pkg) {
+      pkg = {
+        id,
+        shipment: { awb_number: `INIT-${id}`, query_number: null, cargo_company: 1 },
+        modifiedAt: Date.now() - INITIAL_AGE_MS,
+        labelVersion: 0,
+        readsFailUntil: 0,
+      };
+      this.packages.set(id, pkg);
+    }
+    return pkg;
+  }
+
+  private wire(pkg: PackageState): unknown {
+    const modified = new Date(pkg.modifiedAt).toISOString();
+    return {
+      id: pkg.id,
+      number: `PKG-${pkg.id}`,
+      state: { name: "Packed", enum_value: "500" },
+      shipment: { ...pkg.shipment },
+      shipping_label: {
+        url: `${this.url}/labels/${pkg.id}/${pkg.labelVersion}.pdf`,
+        modified_date: modified,
+      },
+      modified_date: modified,
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+}
+
+function parseCommand(text: string): ShipmentValues | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== "object" || body === null) return null;
+  const { awb_number, query_number, cargo_company, transition_id } = body as Record<string, unknown>;
+  if (typeof awb_number !== "string" || typeof cargo_company !== "number") return null;
+  if (typeof transition_id !== "number") return null;
+  return { awb_number, query_number: typeof query_number === "string" ? query_number : null, cargo_company };
+}
+
+function page(results: unknown[]): unknown {
+  return { count: results.length, next: null, previous: null, results };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+// Private: a TCP RST, not a FIN, so the gateway sees the connection fail rather than end.
+function reset(socket: Socket): void {
+  socket.resetAndDestroy();
+}
+
+function readText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
