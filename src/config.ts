@@ -27,6 +27,8 @@ export interface OmsConfig {
   breakerHalfOpenMs: number;
   /** Tries of one read, within its deadline. */
   readAttempts: number;
+  /** How far the OMS's clock may lag ours when a verification compares change times. */
+  clockSkewMs: number;
 }
 
 export interface Config {
@@ -146,6 +148,7 @@ export function loadConfig(env: Env): Config {
       breakerThreshold: p.int("OMS_BREAKER_THRESHOLD", 5, 1, 1000),
       breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
       readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
+      clockSkewMs: p.int("OMS_CLOCK_SKEW_MS", 2_000, 0, 60_000),
     },
     apiKeys,
     routerSecret,

@@ -19,6 +19,8 @@ export interface AppServices {
   /** Bounds bulk commands in flight across the whole process (BULK_CONCURRENCY). */
   bulkLimiter: Limiter;
   bulkMaxItems: number;
+  /** OMS_CLOCK_SKEW_MS: the allowance when verification compares the OMS's change times with ours. */
+  clockSkewMs: number;
   metrics: Metrics;
   log: Logger;
 }
@@ -43,6 +45,16 @@ export class GatewayContext {
       this.app.metrics.recordOmsCall(call);
     },
   };
+  /**
+   * True once a command of this request may have changed the OMS or got its verdict: only such
+   * answers are worth keeping under an Idempotency-Key (a retry of any other may simply run again).
+   */
+  reachedOms = false;
+  /**
+   * Set when an earlier run of this request (same Idempotency-Key) was interrupted: when it began,
+   * in epoch ms. Commands it may have applied are verified before anything is sent again.
+   */
+  recoverSince: number | null = null;
   private packageLoader?: DataLoader<number, PackageRecord | null>;
   private cargoCompanyLoader?: DataLoader<number, CargoCompanyRecord | null>;
 
