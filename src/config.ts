@@ -76,6 +76,9 @@ export interface Config {
     ttlMs: number;
     /** null: the in-memory store (one replica only). */
     redisUrl: string | null;
+    /** Limits of the in-memory store: records, and bytes of stored answers. */
+    maxEntries: number;
+    maxBytes: number;
   };
 }
 
@@ -183,6 +186,8 @@ export function loadConfig(env: Env): Config {
     idempotency: {
       ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
       redisUrl: p.redisUrl("REDIS_URL"),
+      maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
+      maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

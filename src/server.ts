@@ -3,7 +3,7 @@
  * hot path) for /graphql and /subgraph, the health and metrics endpoints, and graceful draining.
  * `createServer` builds everything but does not listen; `main.ts` does.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { AppServices, GatewayContext } from "./context.js";
@@ -61,14 +61,16 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   });
   const app = createServices(config, oms, log);
   app.metrics.watchBreaker(oms);
-  const idempotencyStore = await createIdempotencyStore(config.idempotency.redisUrl, log);
+  const idempotencyStore = await createIdempotencyStore(config.idempotency, log);
   const handlerOptions = {
     maxBodyBytes: config.maxBodyBytes,
-    // A replay waits about as long as the first request could take.
     idempotency: {
       store: idempotencyStore,
       ttlMs: config.idempotency.ttlMs,
-      // ...but answers before a federation router's 30 s timeout would.
+      // Twice the OMS deadline: a live holder renews long before; a dead one is taken over soon.
+      leaseMs: config.oms.timeoutMs * 2,
+      // A replay waits about as long as the first request could take, but answers before a
+      // federation router's 30 s timeout would.
       waitMs: Math.min(config.oms.timeoutMs * 2, 25_000),
     },
   };
@@ -110,12 +112,13 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       req.method === "GET" &&
       !url.search &&
       (req.headers.accept ?? "").includes("text/html");
-    if (!wantsLandingPage && !(await callerCheck(req.headers.authorization))) {
+    const caller = wantsLandingPage ? "anonymous" : await callerCheck(req.headers.authorization);
+    if (caller === null) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
       const message = "A valid API key or token is required: Authorization: Bearer <key>.";
       return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
-    return publicHandler(req, res, requestId, url);
+    return publicHandler(req, res, requestId, url, caller);
   }
 
   async function subgraph(
@@ -131,7 +134,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       const message = "The subgraph needs the router's Router-Authorization header.";
       return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
-    return handler(req, res, requestId, url);
+    return handler(req, res, requestId, url, routerScope(req.headers.authorization));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -209,6 +212,20 @@ declare module "node:http" {
     /** The request's GraphQL context, when it reached Apollo: read by the request log line. */
     locals?: GatewayContext;
   }
+}
+
+/**
+ * The idempotency scope of a request through the router: the router verified its caller, whose
+ * credential it forwards; spelled canonically so `bearer x` and `Bearer  x` are one caller.
+ */
+function routerScope(authorization: string | undefined): string {
+  const words = authorization?.trim().split(/\s+/) ?? [];
+  if (words.length === 0 || words[0] === "") return "router";
+  const [scheme = "", ...rest] = words;
+  const digest = createHash("sha256")
+    .update(`${scheme.toLowerCase()} ${rest.join(" ")}`)
+    .digest("hex");
+  return `router:${digest.slice(0, 32)}`;
 }
 
 function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {

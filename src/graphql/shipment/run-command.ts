@@ -53,9 +53,9 @@ export async function execute(
       forgetPackage: (id) => ctx.forgetPackage(id),
       callOptions: ctx.callOptions,
       clockSkewMs: ctx.app.clockSkewMs,
-      recoverSince: ctx.recoverSince,
+      recoverSince: ctx.effects.recoverSince,
       onReachedOms: () => {
-        ctx.reachedOms = true;
+        ctx.effects.reachedOms = true;
       },
     },
     command,
