@@ -97,6 +97,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);
   let draining = false;
+  /** Responses not yet finished: at the drain, those that can still say so are told to close. */
+  const inFlight = new Set<ServerResponse>();
 
   async function graphql(
     req: IncomingMessage,
@@ -144,7 +146,21 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     res.setHeader("x-request-id", requestId);
     const url = parseTarget(req.url);
     res.on("finish", () => logRequest(log, app.metrics, req, res, url.pathname, requestId, started));
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
     try {
+      if (draining) {
+        // The connection goes with this answer; the client's next request opens one elsewhere.
+        res.setHeader("connection", "close");
+        if (url.pathname === "/graphql" || url.pathname === "/subgraph") {
+          // Arrived after the drain began, on a connection opened before it: refused before
+          // anything reaches the OMS, so a retry elsewhere is safe.
+          res.setHeader("retry-after", "1");
+          log.warn({ requestId, path: url.pathname }, "request refused: the gateway is shutting down");
+          const message = "The gateway is shutting down; the request was not run. Send it again.";
+          return sendJson(res, 503, graphqlError(message, "SHUTTING_DOWN"));
+        }
+      }
       switch (url.pathname) {
         case "/graphql":
           return await graphql(req, res, requestId, url);
@@ -194,10 +210,15 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     app,
     async stop(graceMs = 10_000) {
       draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Keep-alive sockets hold the process open: close each as soon as it is idle, checked again
+      // and again because an answer sent before the drain left its connection open.
       httpServer.closeIdleConnections();
+      const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 100);
       const timer = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(idleSweep);
       clearTimeout(timer);
       await publicApi.stop();
       await subgraphApi?.stop();
