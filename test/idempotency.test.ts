@@ -6,12 +6,8 @@
  * The Redis half needs the Debian package redis-server. Without it the Redis half is skipped on a
  * workstation and fails in CI (CI=true), where it must run.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { AddressInfo } from "node:net";
 import { print } from "graphql";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -25,89 +21,7 @@ import {
   UpdateShipmentOnlyDocument,
 } from "./generated/operations.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
-
-// ---------------------------------------------------------------------------------------------
-// redis-server for the tests
-
-const IN_CI = process.env.CI === "true";
-const REDIS_INSTALLED = spawnSync("redis-server", ["--version"]).error === undefined;
-const SKIP_REDIS = !REDIS_INSTALLED && !IN_CI;
-const SKIP_MESSAGE =
-  "redis-server is not installed: the Redis half of the idempotency tests is skipped " +
-  "(apt-get install redis-server; in CI it is required and the tests fail instead)";
-if (SKIP_REDIS) console.warn(SKIP_MESSAGE);
-
-interface RedisServer {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A throw-away redis-server on 127.0.0.1: no snapshots, no append-only file, its own empty directory. */
-async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "oms-graph-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-  const child: ChildProcess = spawn("redis-server", [...args, "--dir", dir], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => settle(new Error(`redis-server did not start in 10 s:\n${output}`)),
-      10_000,
-    );
-    const onError = (error: Error) =>
-      settle(new Error(`redis-server could not be started (Debian package redis-server): ${error.message}`));
-    const onExit = (code: number | null) => settle(new Error(`redis-server exited with ${code}:\n${output}`));
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) settle();
-    };
-    function settle(error?: Error) {
-      clearTimeout(timer);
-      child.off("error", onError);
-      child.off("exit", onExit);
-      child.stdout?.off("data", onData);
-      child.stderr?.off("data", onData);
-      // Keep draining its output so a full pipe never blocks it.
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (error) {
-        if (child.exitCode === null) child.kill("SIGKILL");
-        rmSync(dir, { recursive: true, force: true });
-        reject(error);
-      } else resolve();
-    }
-    child.once("error", onError);
-    child.once("exit", onExit);
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-  });
-  let stopped: Promise<void> | undefined;
-  return {
-    url: `redis://127.0.0.1:${port}/0`,
-    stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", done);
-        child.kill("SIGTERM");
-      });
-      return stopped;
-    },
-  };
-}
+import { type RedisServer, SKIP_MESSAGE, SKIP_REDIS, startRedis } from "./helpers/redis.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
