@@ -27,6 +27,8 @@ export interface OmsConfig {
   breakerHalfOpenMs: number;
   /** Tries of one read, within its deadline. */
   readAttempts: number;
+  /** How far the OMS's clock may lag ours when a verification compares change times. */
+  clockSkewMs: number;
 }
 
 export interface Config {
@@ -74,6 +76,9 @@ export interface Config {
     ttlMs: number;
     /** null: the in-memory store (one replica only). */
     redisUrl: string | null;
+    /** Limits of the in-memory store: records, and bytes of stored answers. */
+    maxEntries: number;
+    maxBytes: number;
   };
 }
 
@@ -146,6 +151,7 @@ export function loadConfig(env: Env): Config {
       breakerThreshold: p.int("OMS_BREAKER_THRESHOLD", 5, 1, 1000),
       breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
       readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
+      clockSkewMs: p.int("OMS_CLOCK_SKEW_MS", 2_000, 0, 60_000),
     },
     apiKeys,
     routerSecret,
@@ -180,6 +186,8 @@ export function loadConfig(env: Env): Config {
     idempotency: {
       ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
       redisUrl: p.redisUrl("REDIS_URL"),
+      maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
+      maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -19,6 +19,8 @@ export interface AppServices {
   /** Bounds bulk commands in flight across the whole process (BULK_CONCURRENCY). */
   bulkLimiter: Limiter;
   bulkMaxItems: number;
+  /** OMS_CLOCK_SKEW_MS: the allowance when verification compares the OMS's change times with ours. */
+  clockSkewMs: number;
   metrics: Metrics;
   log: Logger;
 }
@@ -35,6 +37,19 @@ export interface RequestStats {
   omsCalls: OmsCall[];
 }
 
+export interface RequestEffects {
+  /**
+   * True once a command of this request may have changed the OMS or got its verdict: only such
+   * answers are worth keeping under an Idempotency-Key (a retry of any other may simply run again).
+   */
+  reachedOms: boolean;
+  /**
+   * Set when an earlier run of this request (same Idempotency-Key) was interrupted: when it began,
+   * in epoch ms. Commands it may have applied are verified before anything is sent again.
+   */
+  recoverSince: number | null;
+}
+
 export class GatewayContext {
   readonly stats: RequestStats = { operation: null, operationType: null, outcome: null, omsCalls: [] };
   readonly callOptions: CallOptions = {
@@ -43,6 +58,12 @@ export class GatewayContext {
       this.app.metrics.recordOmsCall(call);
     },
   };
+  /**
+   * What the request's commands did, for the Idempotency-Key layer. An object shared by reference:
+   * Apollo Server hands resolvers a shallow copy of the context, so plain fields set there would
+   * not be seen here.
+   */
+  readonly effects: RequestEffects = { reachedOms: false, recoverSince: null };
   private packageLoader?: DataLoader<number, PackageRecord | null>;
   private cargoCompanyLoader?: DataLoader<number, CargoCompanyRecord | null>;
 

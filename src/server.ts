@@ -3,7 +3,7 @@
  * hot path) for /graphql and /subgraph, the health and metrics endpoints, and graceful draining.
  * `createServer` builds everything but does not listen; `main.ts` does.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { AppServices, GatewayContext } from "./context.js";
@@ -61,14 +61,16 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   });
   const app = createServices(config, oms, log);
   app.metrics.watchBreaker(oms);
-  const idempotencyStore = await createIdempotencyStore(config.idempotency.redisUrl, log);
+  const idempotencyStore = await createIdempotencyStore(config.idempotency, log);
   const handlerOptions = {
     maxBodyBytes: config.maxBodyBytes,
-    // A replay waits about as long as the first request could take.
     idempotency: {
       store: idempotencyStore,
       ttlMs: config.idempotency.ttlMs,
-      // ...but answers before a federation router's 30 s timeout would.
+      // Twice the OMS deadline: a live holder renews long before; a dead one is taken over soon.
+      leaseMs: config.oms.timeoutMs * 2,
+      // A replay waits about as long as the first request could take, but answers before a
+      // federation router's 30 s timeout would.
       waitMs: Math.min(config.oms.timeoutMs * 2, 25_000),
     },
   };
@@ -95,6 +97,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);
   let draining = false;
+  /** Responses not yet finished: at the drain, those that can still say so are told to close. */
+  const inFlight = new Set<ServerResponse>();
 
   async function graphql(
     req: IncomingMessage,
@@ -110,12 +114,13 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       req.method === "GET" &&
       !url.search &&
       (req.headers.accept ?? "").includes("text/html");
-    if (!wantsLandingPage && !(await callerCheck(req.headers.authorization))) {
+    const caller = wantsLandingPage ? "anonymous" : await callerCheck(req.headers.authorization);
+    if (caller === null) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
       const message = "A valid API key or token is required: Authorization: Bearer <key>.";
       return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
-    return publicHandler(req, res, requestId, url);
+    return publicHandler(req, res, requestId, url, caller);
   }
 
   async function subgraph(
@@ -131,7 +136,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       const message = "The subgraph needs the router's Router-Authorization header.";
       return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
     }
-    return handler(req, res, requestId, url);
+    return handler(req, res, requestId, url, routerScope(req.headers.authorization));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -141,7 +146,21 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     res.setHeader("x-request-id", requestId);
     const url = parseTarget(req.url);
     res.on("finish", () => logRequest(log, app.metrics, req, res, url.pathname, requestId, started));
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
     try {
+      if (draining) {
+        // The connection goes with this answer; the client's next request opens one elsewhere.
+        res.setHeader("connection", "close");
+        if (url.pathname === "/graphql" || url.pathname === "/subgraph") {
+          // Arrived after the drain began, on a connection opened before it: refused before
+          // anything reaches the OMS, so a retry elsewhere is safe.
+          res.setHeader("retry-after", "1");
+          log.warn({ requestId, path: url.pathname }, "request refused: the gateway is shutting down");
+          const message = "The gateway is shutting down; the request was not run. Send it again.";
+          return sendJson(res, 503, graphqlError(message, "SHUTTING_DOWN"));
+        }
+      }
       switch (url.pathname) {
         case "/graphql":
           return await graphql(req, res, requestId, url);
@@ -191,10 +210,15 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     app,
     async stop(graceMs = 10_000) {
       draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Keep-alive sockets hold the process open: close each as soon as it is idle, checked again
+      // and again because an answer sent before the drain left its connection open.
       httpServer.closeIdleConnections();
+      const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 100);
       const timer = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(idleSweep);
       clearTimeout(timer);
       await publicApi.stop();
       await subgraphApi?.stop();
@@ -209,6 +233,20 @@ declare module "node:http" {
     /** The request's GraphQL context, when it reached Apollo: read by the request log line. */
     locals?: GatewayContext;
   }
+}
+
+/**
+ * The idempotency scope of a request through the router: the router verified its caller, whose
+ * credential it forwards; spelled canonically so `bearer x` and `Bearer  x` are one caller.
+ */
+function routerScope(authorization: string | undefined): string {
+  const words = authorization?.trim().split(/\s+/) ?? [];
+  if (words.length === 0 || words[0] === "") return "router";
+  const [scheme = "", ...rest] = words;
+  const digest = createHash("sha256")
+    .update(`${scheme.toLowerCase()} ${rest.join(" ")}`)
+    .digest("hex");
+  return `router:${digest.slice(0, 32)}`;
 }
 
 function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {

@@ -16,12 +16,14 @@ import { OmsClient } from "./oms/oms-client.js";
 
 // Private: the Redis client is loaded only when configured, which keeps start-up short without it.
 export async function createIdempotencyStore(
-  redisUrl: string | null,
+  config: Config["idempotency"],
   log: Logger,
 ): Promise<IdempotencyStore> {
-  if (redisUrl === null) return new MemoryIdempotencyStore();
+  if (config.redisUrl === null) {
+    return new MemoryIdempotencyStore({ maxEntries: config.maxEntries, maxBytes: config.maxBytes });
+  }
   const { RedisIdempotencyStore } = await import("./idempotency/redis-store.js");
-  const store = new RedisIdempotencyStore(redisUrl, { timeoutMs: 2_000 });
+  const store = new RedisIdempotencyStore(config.redisUrl, { timeoutMs: 2_000 });
   // Waiting here means the first keyed mutation after start-up finds Redis ready. If it is down,
   // the gateway still starts (not ready) and the client keeps reconnecting.
   await store.connect().catch((err: unknown) => log.error({ err }, "Redis (REDIS_URL) is unreachable"));
@@ -54,6 +56,7 @@ export function createServices(config: Config, transport: OmsTransport, log: Log
     ),
     bulkLimiter,
     bulkMaxItems: config.bulk.maxItems,
+    clockSkewMs: config.oms.clockSkewMs,
     metrics,
     log,
   };

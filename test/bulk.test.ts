@@ -227,13 +227,14 @@ describe("one result per input, in input order", () => {
     expect(line?.outcome).toBe("bulk: empty");
   });
 
-  it("turns each item's transport failure into that item's CommandFailed while the others succeed", async () => {
+  it("turns each item's failure into that item's CommandFailed while the others succeed", async () => {
     h.sim.injectFault({ path: commandPath(2101), fault: { kind: "status", status: 500 } });
     h.sim.injectFault({ path: commandPath(2102), fault: { kind: "hang" } });
     h.sim.injectFault({ path: commandPath(2103), fault: { kind: "reset" } });
     h.sim.injectFault({ path: commandPath(2104), fault: { kind: "resetAfterApply" } });
     h.sim.injectFault({ path: commandPath(2106), fault: { kind: "hangAfterApply" } });
-    const ids = [2100, 2101, 2102, 2103, 2104, 2105, 2106];
+    h.sim.injectFault({ path: commandPath(2107), fault: { kind: "status", status: 429 } });
+    const ids = [2100, 2101, 2102, 2103, 2104, 2105, 2106, 2107];
     const before = await scrape(h);
     const res = await bulk(
       h,
@@ -243,12 +244,13 @@ describe("one result per input, in input order", () => {
 
     expect(itemsOf(res)).toStrictEqual<Item[]>([
       updated("F-2100"),
+      // A 500 came after the command was sent: it says nothing about whether it was applied.
       {
         __typename: "CommandFailed",
-        message: "The OMS answered with an unexpected status (500).",
-        code: "OMS_UNAVAILABLE",
+        message: "The OMS answered the command with status 500; it may or may not have been applied.",
+        code: "OMS_OUTCOME_UNKNOWN",
         packageId: "2101",
-        outcomeKnown: true,
+        outcomeKnown: false,
       },
       {
         __typename: "CommandFailed",
@@ -268,13 +270,21 @@ describe("one result per input, in input order", () => {
       updated("F-2104"),
       updated("F-2105"),
       updated("F-2106"),
+      // Refused before it ran: known not applied.
+      {
+        __typename: "CommandFailed",
+        message: "The OMS is rate limiting the gateway; try again later.",
+        code: "OMS_RATE_LIMITED",
+        packageId: "2107",
+        outcomeKnown: true,
+      },
     ]);
 
-    // Each command once; a read-back only where the answer was lost; a 500 is an answer.
+    // Each command once; one read-back wherever the answer left the outcome open, a 500 included.
     expect(routes(h)).toStrictEqual(
       [
         ...ids.map((id) => `POST ${commandPath(id)}`),
-        ...[2102, 2103, 2104, 2106].map((id) => `GET ${packagePath(id)}`),
+        ...[2101, 2102, 2103, 2104, 2106].map((id) => `GET ${packagePath(id)}`),
       ].sort(),
     );
     for (const id of [2100, 2104, 2105, 2106]) {
@@ -284,26 +294,79 @@ describe("one result per input, in input order", () => {
         cargo_company: 2,
       });
     }
-    for (const id of [2101, 2102, 2103]) expect(shipmentAt(h, id)).toBeNull();
+    for (const id of [2101, 2102, 2103, 2107]) expect(shipmentAt(h, id)).toBeNull();
 
     const [line] = await linesOf(h, "bulk-failures", "request");
     expect(line?.status).toBe(200);
     expect(line?.operation).toBe("UpdatePackageShipments");
-    expect(parseBulkOutcome(line?.outcome)).toStrictEqual({ ShipmentUpdated: 4, CommandFailed: 3 });
+    expect(parseBulkOutcome(line?.outcome)).toStrictEqual({ ShipmentUpdated: 4, CommandFailed: 4 });
 
     const after = await scrape(h);
     const delta = (name: string, labels: Record<string, string>) =>
       metric(after, name, labels) - metric(before, name, labels);
     expect(delta("oms_graph_bulk_items_total", { result: "ShipmentUpdated" })).toBe(4);
-    expect(delta("oms_graph_bulk_items_total", { result: "CommandFailed" })).toBe(3);
+    expect(delta("oms_graph_bulk_items_total", { result: "CommandFailed" })).toBe(4);
     expect(delta("oms_graph_bulk_items_total", { result: "ValidationError" })).toBe(0);
     const results = (result: string, code: string) =>
       delta("oms_graph_mutation_results_total", { mutation: "updatePackageShipments", result, code });
     expect(results("ShipmentUpdated", "")).toBe(4);
-    expect(results("CommandFailed", "OMS_UNAVAILABLE")).toBe(1);
-    expect(results("CommandFailed", "OMS_OUTCOME_UNKNOWN")).toBe(2);
+    expect(results("CommandFailed", "OMS_UNAVAILABLE")).toBe(0);
+    expect(results("CommandFailed", "OMS_OUTCOME_UNKNOWN")).toBe(3);
+    expect(results("CommandFailed", "OMS_RATE_LIMITED")).toBe(1);
     expect(metric(after, "oms_graph_bulk_commands_in_flight", {})).toBe(0);
     expect(metric(after, "oms_graph_bulk_commands_queued", {})).toBe(0);
+  });
+
+  it("keeps every item's result when one item's lazy package read fails after its 204", async () => {
+    const document = `mutation BulkWithPackage($inputs: [UpdatePackageShipmentInput!]!) {
+      updatePackageShipments(inputs: $inputs) {
+        __typename
+        ... on ShipmentUpdated { shipment { trackingNumber queryNumber } package { id shipment { trackingNumber } } }
+      }
+    }`;
+    h.sim.injectFault({
+      method: "GET",
+      path: packagePath(2302),
+      fault: { kind: "status", status: 503, body: '{"detail": "Service unavailable"}' },
+    });
+    const ids = [2300, 2301, 2302, 2303];
+    const res = await h.gql(document, { inputs: ids.map((id) => input(id, { trackingNumber: `P-${id}` })) });
+
+    expect(res.status).toBe(200);
+    const withPackage = (id: number) => ({
+      __typename: "ShipmentUpdated",
+      shipment: { trackingNumber: `P-${id}`, queryNumber: null },
+      package: { id: String(id), shipment: { trackingNumber: `P-${id}` } },
+    });
+    expect(res.body.data).toStrictEqual({
+      updatePackageShipments: [
+        withPackage(2300),
+        withPackage(2301),
+        {
+          __typename: "ShipmentUpdated",
+          shipment: { trackingNumber: "P-2302", queryNumber: null },
+          package: null,
+        },
+        withPackage(2303),
+      ],
+    });
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: "The OMS answered with an unexpected status (503).",
+      path: ["updatePackageShipments", 2, "package"],
+      extensions: { code: "OMS_UNAVAILABLE" },
+    });
+    // Every command once, every package read once after it: nothing was sent again.
+    expect(routes(h)).toStrictEqual(
+      [...ids.map((id) => `POST ${commandPath(id)}`), ...ids.map((id) => `GET ${packagePath(id)}`)].sort(),
+    );
+    for (const id of ids) {
+      expect(shipmentAt(h, id)).toStrictEqual({
+        awb_number: `P-${id}`,
+        query_number: null,
+        cargo_company: 2,
+      });
+    }
   });
 
   it("logs the bulk outcome and counts every union member and code in /metrics", async () => {

@@ -161,10 +161,15 @@ describe("command answers (mapCommandResponse)", () => {
   });
 
   it.each([200, 202])(
-    "treats %i as an unexpected answer, not as success (only 204 is documented)",
+    "treats %i as an answer that leaves the outcome unknown, not as success (only 204 is documented)",
     async (status) => {
       const { oms, outcome } = await command(jsonReply(status, { ok: true }));
-      await expect(outcome).rejects.toMatchObject({ code: "OMS_UNAVAILABLE", details: { status } });
+      const error = await rejection(outcome);
+      expect(error.code).toBe("OMS_OUTCOME_UNKNOWN");
+      expect(error.message).toBe(
+        `The OMS answered the command with status ${status}; it may or may not have been applied.`,
+      );
+      expect(error.details).toEqual({ status, maybeApplied: true });
       expect(oms.requests).toHaveLength(1);
     },
   );
@@ -385,18 +390,26 @@ describe("command answers (mapCommandResponse)", () => {
     expect(parseRetryAfter("soon", now)).toBeUndefined();
   });
 
-  it.each([301, 500, 502, 503])("throws OMS_UNAVAILABLE on %i and does not send again", async (status) => {
-    const { oms, outcome } = await command({
-      status,
-      headers: { location: "http://127.0.0.1:1/elsewhere/", "content-type": "text/html" },
-      body: "<html>upstream failure</html>",
-    });
-    const error = await rejection(outcome);
-    expect(error.code).toBe("OMS_UNAVAILABLE");
-    expect(error.message).toBe(`The OMS answered with an unexpected status (${status}).`);
-    expect(error.details).toEqual({ status });
-    expect(oms.requests).toHaveLength(1);
-  });
+  // The command was sent: a redirect, or a 5xx from the OMS or a proxy before it, says nothing about
+  // whether it was applied.
+  it.each([301, 307, 500, 502, 503, 504])(
+    "throws OMS_OUTCOME_UNKNOWN on %i and does not send again",
+    async (status) => {
+      const { oms, outcome } = await command({
+        status,
+        headers: { location: "http://127.0.0.1:1/elsewhere/", "content-type": "text/html" },
+        body: "<html>upstream failure</html>",
+      });
+      const error = await rejection(outcome);
+      expect(error.code).toBe("OMS_OUTCOME_UNKNOWN");
+      expect(error.message).toBe(
+        `The OMS answered the command with status ${status}; it may or may not have been applied.`,
+      );
+      expect(error.message).not.toContain("upstream failure");
+      expect(error.details).toEqual({ status, maybeApplied: true });
+      expect(oms.requests).toHaveLength(1);
+    },
+  );
 });
 
 describe("command transport failures", () => {
@@ -459,6 +472,7 @@ describe("getPackage", () => {
       shipment: { trackingNumber: "YK1001", queryNumber: null, cargoCompanyId: 1 },
       label: { url: "https://labels.example.com/1001.pdf", updatedAt: "2024-05-01T10:00:00Z" },
       orderNumber: "ORD-77",
+      modifiedAt: "2024-05-01T10:00:00Z",
     });
     expect(oms.requests).toEqual([
       expect.objectContaining({ method: "GET", url: "/api/v1/oms/packages/1001/", body: "" }),
@@ -478,7 +492,21 @@ describe("getPackage", () => {
       shipment: null,
       label: null,
       orderNumber: null,
+      modifiedAt: null,
     });
+  });
+
+  it("takes modifiedAt from the package's own modified_date, apart from the label's", async () => {
+    const oms = await fakeOms(() =>
+      jsonReply(200, {
+        ...PACKAGE,
+        shipping_label: { url: "https://labels.example.com/1001.pdf", modified_date: "2024-05-01T10:00:00Z" },
+        modified_date: "2024-05-02T11:30:00Z",
+      }),
+    );
+    const pkg = await clientFor(oms.url).getPackage(1001);
+    expect(pkg?.modifiedAt).toBe("2024-05-02T11:30:00Z");
+    expect(pkg?.label?.updatedAt).toBe("2024-05-01T10:00:00Z");
   });
 
   it("reads a cargo company sent as an object", async () => {

@@ -206,8 +206,51 @@ describe("204 → ShipmentUpdated", () => {
   });
 });
 
+describe("204, then the lazy ShipmentUpdated.package read fails", () => {
+  it("stays ShipmentUpdated with its shipment, package null and the read's error at that path; the command was sent once", async () => {
+    h.sim.injectFault({
+      method: "GET",
+      path: packagePath(1001),
+      fault: { kind: "status", status: 503, body: '{"detail": "Service unavailable"}' },
+    });
+
+    const res = await h.gql(UpdatePackageShipmentWithPackageDocument, {
+      input: input({ trackingNumber: "AR-204-READ", queryNumber: "Q-READ" }),
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.body.data).toStrictEqual({
+      updatePackageShipment: {
+        __typename: "ShipmentUpdated",
+        shipment: { trackingNumber: "AR-204-READ", queryNumber: "Q-READ" },
+        package: null,
+      },
+    });
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: "The OMS answered with an unexpected status (503).",
+      path: ["updatePackageShipment", "package"],
+      extensions: { code: "OMS_UNAVAILABLE" },
+    });
+    // The command first (the caller named the transition), then the one failed read: nothing re-sent.
+    expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
+    expect(h.commands()).toHaveLength(1);
+    expectCommandSent(h.commands()[0], 1001, {
+      transition_id: 41,
+      awb_number: "AR-204-READ",
+      cargo_company: 2,
+      query_number: "Q-READ",
+    });
+    expect(h.sim.getPackage(1001)?.shipment).toStrictEqual({
+      awb_number: "AR-204-READ",
+      query_number: "Q-READ",
+      cargo_company: 2,
+    });
+  });
+});
+
 describe("a 2xx that is not the OMS's 204", () => {
-  it("a 200 HTML page on the command (a proxy's sign-in page) is a malformed answer, not ShipmentUpdated", async () => {
+  it("a 200 HTML page on the command (a proxy's sign-in page) is not ShipmentUpdated: OMS_OUTCOME_UNKNOWN after one verification read, and the command is never sent twice", async () => {
     h.sim.injectFault(
       onNextCommand({
         kind: "status",
@@ -219,11 +262,18 @@ describe("a 2xx that is not the OMS's 204", () => {
 
     const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "PROXY-1" }) });
 
-    // The contract: 204 → ShipmentUpdated; a malformed answer → OMS_UNAVAILABLE. Nothing was applied here.
+    // Nothing was applied here, and the package still shows YK1001: the read cannot prove otherwise.
     expect(h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
     expect(res.body.data).toBeNull();
-    expect(res.body.errors?.[0]?.extensions).toStrictEqual({ code: "OMS_UNAVAILABLE" });
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: "The OMS answered the command with status 200; it may or may not have been applied.",
+      path: ["updatePackageShipment"],
+      extensions: { code: "OMS_OUTCOME_UNKNOWN" },
+    });
     expect(res.text).not.toContain("Sign in");
+    expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
+    expectCommandSent(h.commands()[0], 1001, { transition_id: 41, awb_number: "PROXY-1", cargo_company: 2 });
   });
 });
 
@@ -651,7 +701,7 @@ describe("5xx, malformed answers and connection failures on reads → OMS_UNAVAI
 });
 
 describe("commands without a usable answer", () => {
-  it("a 500 on the command is OMS_UNAVAILABLE, with no verification read", async () => {
+  it("a 500 on the command is OMS_OUTCOME_UNKNOWN after one verification read, and the command is never sent twice", async () => {
     h.sim.injectFault(
       onNextCommand({
         kind: "status",
@@ -665,12 +715,19 @@ describe("commands without a usable answer", () => {
 
     expect(res.status).toBe(200);
     expect(res.body.data).toBeNull();
+    expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors?.[0]).toMatchObject({
-      message: "The OMS answered with an unexpected status (500).",
+      message: "The OMS answered the command with status 500; it may or may not have been applied.",
       path: ["updatePackageShipment"],
-      extensions: { code: "OMS_UNAVAILABLE" },
+      extensions: { code: "OMS_OUTCOME_UNKNOWN" },
     });
-    expect(routes(h)).toStrictEqual([POST_1001]);
+    expect(res.text).not.toContain("Server Error");
+    expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
+    expectCommandSent(h.commands()[0], 1001, {
+      transition_id: 41,
+      awb_number: "AR-2026-0001",
+      cargo_company: 2,
+    });
   });
 
   describe("with a 300 ms OMS deadline", () => {
@@ -785,32 +842,49 @@ describe("commands without a usable answer", () => {
     });
     afterAll(() => bystander.close());
 
-    it.each([
-      ["a command", "POST", commandPath(1001), () => h.gql(UpdateShipmentOnlyDocument, { input: input() })],
-      ["a read", "GET", packagePath(1001), () => h.gql(PackageSummaryDocument, { id: "1001" })],
-    ])(
-      "is not followed on %s: OMS_UNAVAILABLE, and the other server receives nothing",
-      async (_, method, path, send) => {
-        h.sim.injectFault({
-          method,
-          path,
-          times: 1,
-          fault: { kind: "status", status: 307, headers: { location: `${bystander.url}${path}` } },
-        });
+    it("is not followed on a command: OMS_OUTCOME_UNKNOWN after one verification read of the OMS itself, and the other server receives nothing", async () => {
+      h.sim.injectFault(
+        onNextCommand({
+          kind: "status",
+          status: 307,
+          headers: { location: `${bystander.url}${commandPath(1001)}` },
+        }),
+      );
 
-        const res = await send();
+      const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
-        expect(res.status).toBe(200);
-        expect(res.body.errors).toHaveLength(1);
-        expect(res.body.errors?.[0]).toMatchObject({
-          message: "The OMS answered with an unexpected status (307).",
-          extensions: { code: "OMS_UNAVAILABLE" },
-        });
-        expect(res.text).not.toContain(bystander.url);
-        expect(routes(h)).toStrictEqual([`${method} ${path}`]);
-        expect(bystander.hits).toStrictEqual([]);
-      },
-    );
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors?.[0]).toMatchObject({
+        message: "The OMS answered the command with status 307; it may or may not have been applied.",
+        extensions: { code: "OMS_OUTCOME_UNKNOWN" },
+      });
+      expect(res.text).not.toContain(bystander.url);
+      expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
+      expect(h.commands()).toHaveLength(1);
+      expect(bystander.hits).toStrictEqual([]);
+    });
+
+    it("is not followed on a read: OMS_UNAVAILABLE, and the other server receives nothing", async () => {
+      h.sim.injectFault({
+        method: "GET",
+        path: packagePath(1001),
+        times: 1,
+        fault: { kind: "status", status: 307, headers: { location: `${bystander.url}${packagePath(1001)}` } },
+      });
+
+      const res = await h.gql(PackageSummaryDocument, { id: "1001" });
+
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors?.[0]).toMatchObject({
+        message: "The OMS answered with an unexpected status (307).",
+        extensions: { code: "OMS_UNAVAILABLE" },
+      });
+      expect(res.text).not.toContain(bystander.url);
+      expect(routes(h)).toStrictEqual([GET_1001]);
+      expect(bystander.hits).toStrictEqual([]);
+    });
   });
 });
 

@@ -23,6 +23,8 @@ interface Script {
   command?: UpdateShipmentOutcome | Error;
   /** What the verification read returns or throws. */
   readBack?: PackageRecord | null | Error;
+  /** Set: an earlier run of the request was interrupted at this time (epoch ms). */
+  recoverSince?: number;
 }
 
 const PER_STATUS: TransitionConfig = {
@@ -49,9 +51,24 @@ function pkg(
   status: PackageStatus,
   shipment: Shipment | null = null,
   statusName: string = status,
+  modifiedAt: string | null = null,
 ): PackageRecord {
-  return { id: 1001, number: "PKG-1001", status, statusName, shipment, label: null, orderNumber: null };
+  return {
+    id: 1001,
+    number: "PKG-1001",
+    status,
+    statusName,
+    shipment,
+    label: null,
+    orderNumber: null,
+    modifiedAt,
+  };
 }
+
+/** The gateway's clock in these tests, and the OMS's modification times around it. */
+const NOW = Date.parse("2026-12-01T12:00:00.000Z");
+const SKEW_MS = 2_000;
+const at = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
 
 const REQUESTED: Shipment = { trackingNumber: "AR-555", queryNumber: "Q-555", cargoCompanyId: 2 };
 
@@ -63,6 +80,7 @@ const LOST = () =>
 // Private: a fake port and loader that answer from the script and record every call in order.
 function fake(script: Script) {
   const events: Event[] = [];
+  let reached = 0;
   const answer = <T>(value: T | Error | undefined, fallback: T): Promise<T> => {
     if (value instanceof Error) return Promise.reject(value);
     return Promise.resolve(value === undefined ? fallback : value);
@@ -93,10 +111,16 @@ function fake(script: Script) {
           events.push({ call: "forgetPackage", id });
         },
         callOptions: CALL_OPTIONS,
+        clockSkewMs: SKEW_MS,
+        recoverSince: script.recoverSince ?? null,
+        onReachedOms() {
+          reached++;
+        },
+        now: () => NOW,
       },
       command,
     );
-  return { events, run, calls: () => events.map((e) => e.call) };
+  return { events, run, calls: () => events.map((e) => e.call), reached: () => reached };
 }
 
 function sentBodies(events: Event[]): ShipmentCommandBody[] {
@@ -250,7 +274,7 @@ describe("a lost answer (OMS_OUTCOME_UNKNOWN)", () => {
     const { run } = fake({
       transitions: { kind: "single", id: 7 },
       command: LOST(),
-      readBack: pkg("shipped", shipment),
+      readBack: pkg("shipped", shipment, "shipped", at(150)),
     });
     expect(await run({ ...COMMAND, queryNumber: null })).toStrictEqual({
       kind: "updated",
@@ -338,6 +362,126 @@ describe("after the command", () => {
       expect(order.indexOf("forgetPackage")).toBeGreaterThan(order.indexOf("updateShipment"));
       expect(order.at(-1)).toBe("forgetPackage");
       expect(events.at(-1)).toEqual({ call: "forgetPackage", id: 1001 });
+    },
+  );
+});
+
+describe("a lost answer needs proof of a change, not only the requested values", () => {
+  const single: TransitionConfig = { kind: "single", id: 7 };
+
+  it.each([
+    ["changed after the command was sent", at(300)],
+    ["changed within the allowed clock skew before it", at(-SKEW_MS + 1)],
+  ])("answers updated when the package was %s", async (_name, modifiedAt) => {
+    const { run, calls } = fake({
+      transitions: single,
+      command: LOST(),
+      readBack: pkg("packed", REQUESTED, "packed", modifiedAt),
+    });
+    expect(await run(COMMAND)).toStrictEqual(UPDATED);
+    expect(calls()).toEqual(["updateShipment", "getPackage", "forgetPackage"]);
+  });
+
+  it.each([
+    ["no change time", null],
+    ["an older change time", at(-60_000)],
+    ["an unreadable change time", "yesterday-ish"],
+  ])("stays unknown when the package already held the values, with %s", async (_name, modifiedAt) => {
+    const lost = LOST();
+    const { run } = fake({
+      transitions: single,
+      command: lost,
+      readBack: pkg("packed", REQUESTED, "packed", modifiedAt),
+    });
+    expect(await thrown(run(COMMAND))).toBe(lost);
+  });
+
+  it("takes the label's regeneration time as a change", async () => {
+    const readBack = {
+      ...pkg("packed", REQUESTED, "packed", at(-60_000)),
+      label: { url: "u", updatedAt: at(10) },
+    };
+    const { run } = fake({ transitions: single, command: LOST(), readBack });
+    expect(await run(COMMAND)).toStrictEqual(UPDATED);
+  });
+
+  it("compares with the read made before the command when there was one", async () => {
+    // The OMS's clock may be far behind ours: a change time that moved since our own read still proves it.
+    const before = pkg("packed", REQUESTED, "packed", at(-600_000));
+    const moved = fake({
+      loaded: before,
+      command: LOST(),
+      readBack: pkg("packed", REQUESTED, "packed", at(-500_000)),
+    });
+    expect(await moved.run(COMMAND)).toStrictEqual(UPDATED);
+    const lost = LOST();
+    const still = fake({ loaded: before, command: lost, readBack: before });
+    expect(await thrown(still.run(COMMAND))).toBe(lost);
+  });
+});
+
+describe("which answers reached the OMS", () => {
+  it.each([
+    ["an update", {}, 1],
+    ["a rejection", { command: { kind: "rejected", packageId: 1001, code: "x", message: "No." } }, 1],
+    ["an unknown outcome", { command: LOST(), readBack: pkg("packed") }, 1],
+    ["a transport failure before sending", { command: new OmsError("OMS_UNAVAILABLE", "down") }, 0],
+    ["a rate limit", { command: new OmsError("OMS_RATE_LIMITED", "slow") }, 0],
+  ] as [string, Script, number][])("%s counts %i", async (_name, script, count) => {
+    const { run, reached } = fake({ loaded: pkg("packed"), ...script });
+    await run(COMMAND).catch(() => undefined);
+    expect(reached()).toBe(count);
+  });
+
+  it("a choice of transition that refuses the command locally does not count", async () => {
+    const { run, reached } = fake({ loaded: pkg("waiting") });
+    await run(COMMAND);
+    expect(reached()).toBe(0);
+  });
+});
+
+describe("a retry of an interrupted request (recoverSince)", () => {
+  const since = NOW - 30_000;
+
+  it("answers updated from the package, without sending again, when the earlier run applied it", async () => {
+    const { run, calls, reached } = fake({
+      recoverSince: since,
+      readBack: pkg("packed", REQUESTED, "packed", new Date(since + 5_000).toISOString()),
+    });
+    expect(await run({ ...COMMAND, transitionId: 41 })).toStrictEqual(UPDATED);
+    expect(calls()).toEqual(["getPackage"]);
+    expect(reached()).toBe(1);
+  });
+
+  it.each([
+    ["other values", pkg("packed", { ...REQUESTED, trackingNumber: "AR-OLD" }, "packed", at(0))],
+    [
+      "the values from before the earlier run began",
+      pkg("packed", REQUESTED, "packed", new Date(since - 60_000).toISOString()),
+    ],
+    ["no package", null],
+  ] as [string, PackageRecord | null][])(
+    "sends the command when the package shows %s",
+    async (_name, readBack) => {
+      const { events, run, calls } = fake({ recoverSince: since, readBack });
+      await run({ ...COMMAND, transitionId: 41 });
+      expect(calls()).toEqual(["getPackage", "updateShipment", "forgetPackage"]);
+      expect(sentBodies(events)).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ["the package cannot be read", new OmsError("OMS_UNAVAILABLE", "down")],
+    ["the values are there but no change time says when", pkg("packed", REQUESTED)],
+  ] as [string, PackageRecord | Error][])(
+    "answers OMS_OUTCOME_UNKNOWN and sends nothing when %s",
+    async (_name, readBack) => {
+      const { run, calls, reached } = fake({ recoverSince: since, readBack });
+      const error = await thrown(run({ ...COMMAND, transitionId: 41 }));
+      expect(error).toBeInstanceOf(OmsError);
+      expect((error as OmsError).code).toBe("OMS_OUTCOME_UNKNOWN");
+      expect(calls()).toEqual(["getPackage"]);
+      expect(reached()).toBe(1);
     },
   );
 });

@@ -37,6 +37,8 @@ export interface PackageRecord {
   shipment: Shipment | null;
   label: ShippingLabel | null;
   orderNumber: string | null;
+  /** The OMS's `modified_date` as sent: moves whenever the package changes. */
+  modifiedAt: string | null;
 }
 
 /**

@@ -3,12 +3,17 @@
  * handler: reads and parses the body within its limit, applies Idempotency-Key to mutations, and
  * writes Apollo's answer. Callers are checked before this runs.
  */
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
 import { type AppServices, GatewayContext } from "../context.js";
 import { MAX_NESTING, nestsTooDeep } from "../graphql/limits.js";
-import { type IdempotencyOptions, isMutation, runIdempotent } from "../idempotency/idempotency.js";
+import {
+  type IdempotencyOptions,
+  IdempotencyStoreError,
+  type IdempotentOutcome,
+  isMutation,
+  runIdempotent,
+} from "../idempotency/idempotency.js";
 import type { StoredResponse } from "../idempotency/store.js";
 import { isObject } from "../json.js";
 import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
@@ -23,6 +28,8 @@ export type GraphQLHandler = (
   res: ServerResponse,
   requestId: string,
   url: RequestTarget,
+  /** The verified caller: the scope of its idempotency keys. */
+  caller: string,
 ) => Promise<void>;
 
 export function createGraphQLHandler(
@@ -30,7 +37,7 @@ export function createGraphQLHandler(
   app: AppServices,
   options: GraphQLHandlerOptions,
 ): GraphQLHandler {
-  return async (req, res, requestId, url) => {
+  return async (req, res, requestId, url, caller) => {
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === "tooLarge") {
       const message = `The request body exceeds ${options.maxBodyBytes} bytes.`;
@@ -52,23 +59,37 @@ export function createGraphQLHandler(
     }
     const context = new GatewayContext(app, requestId);
     res.locals = context;
-    const run = () => runApollo(api, req, url, parsed, context);
 
     const key = req.headers["idempotency-key"];
     if (key === undefined || req.method !== "POST" || !isObject(parsed) || !isMutation(parsed)) {
-      return write(res, await run());
+      return write(res, await runApollo(api, req, url, parsed, context));
     }
-    let outcome: Awaited<ReturnType<typeof runIdempotent>>;
+    let outcome: IdempotentOutcome;
     try {
-      outcome = await runIdempotent(options.idempotency, callerOf(req), String(key), parsed, run);
+      outcome = await runIdempotent(options.idempotency, caller, String(key), parsed, {
+        run: (recoverSince) => {
+          context.effects.recoverSince = recoverSince;
+          return runApollo(api, req, url, parsed, context);
+        },
+        reachedOms: () => context.effects.reachedOms,
+      });
     } catch (error) {
-      app.log.error({ requestId, err: error }, "idempotency store failed");
+      if (!(error instanceof IdempotencyStoreError)) throw error;
+      app.log.error({ requestId, err: error.cause }, "idempotency store failed before the request ran");
+      context.stats.outcome = "IDEMPOTENCY_STORE_UNAVAILABLE";
       const message = "The idempotency store is unavailable; the request was not run. Try again shortly.";
       return sendJson(res, 503, graphqlError(message, "IDEMPOTENCY_STORE_UNAVAILABLE"));
     }
     switch (outcome.kind) {
       case "fresh":
-        return write(res, outcome.response);
+        if (context.effects.recoverSince !== null) res.setHeader("idempotent-recovered", "true");
+        if (outcome.storeError === undefined) return write(res, outcome.response);
+        // The OMS may have acted: the caller gets the real answer, and is told not to count on a replay.
+        app.log.error(
+          { requestId, err: outcome.storeError },
+          "idempotency store failed after the request ran; its answer was not kept",
+        );
+        return write(res, withWarning(outcome.response, NOT_STORED_WARNING));
       case "replayed":
         context.stats.outcome = "replayed";
         res.setHeader("idempotent-replayed", "true");
@@ -101,6 +122,29 @@ export function createGraphQLHandler(
         );
     }
   };
+}
+
+const NOT_STORED_WARNING = {
+  code: "IDEMPOTENCY_NOT_STORED",
+  message:
+    "This answer is the request's real outcome, but the idempotency store failed to keep it: " +
+    "a retry with the same key would not replay it. Do not retry a request that was answered.",
+};
+
+// Private: adds a warning to the answer's top-level `extensions`, where GraphQL puts what is not
+// data or an error. Rare (the store failed after the request ran), so parsing again is fine.
+function withWarning(response: StoredResponse, warning: { code: string; message: string }): StoredResponse {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch {
+    return response;
+  }
+  if (!isObject(parsed)) return response;
+  const extensions = isObject(parsed.extensions) ? parsed.extensions : {};
+  const warnings = Array.isArray(extensions.warnings) ? extensions.warnings : [];
+  const body = JSON.stringify({ ...parsed, extensions: { ...extensions, warnings: [...warnings, warning] } });
+  return { ...response, body, headers: { ...response.headers, "idempotency-stored": "false" } };
 }
 
 /**
@@ -158,13 +202,6 @@ function write(res: ServerResponse, response: StoredResponse): void {
     "content-length": Buffer.byteLength(response.body),
   });
   res.end(response.body);
-}
-
-// Private: the idempotency scope of a caller, derived from its credential without storing it.
-function callerOf(req: IncomingMessage): string {
-  const credential = req.headers.authorization ?? req.headers["router-authorization"];
-  if (typeof credential !== "string") return "anonymous";
-  return createHash("sha256").update(credential).digest("hex").slice(0, 32);
 }
 
 function isJson(contentType: string | undefined): boolean {

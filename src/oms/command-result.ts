@@ -53,7 +53,16 @@ export function mapCommandResponse(
       message: details.message ?? "The OMS rejected the command.",
     };
   }
-  throw errorForStatus(res);
+  // Credentials and rate limits are refused before the command runs.
+  if (status === 401 || status === 403 || status === 429) throw errorForStatus(res);
+  // Any other answer came after the command was sent: a 5xx from the OMS or a proxy in front of it
+  // (which may have passed the command on before giving up), a redirect, a 200 page. None of them
+  // says whether the command was applied.
+  throw new OmsError(
+    "OMS_OUTCOME_UNKNOWN",
+    `The OMS answered the command with status ${status}; it may or may not have been applied.`,
+    { status, maybeApplied: true },
+  );
 }
 
 /**

@@ -33,6 +33,7 @@ export function toPackageRecord(
     },
     label: label && { url: str(label.url), updatedAt: str(label.modified_date) },
     orderNumber: str(raw.order_number),
+    modifiedAt: str(raw.modified_date),
   };
 }
 

@@ -62,7 +62,7 @@ export type UpdatePackageShipmentWithPackageMutationVariables = Exact<{
 
 export type UpdatePackageShipmentWithPackageMutation = { updatePackageShipment:
     | { __typename: 'CommandRejected', message: string }
-    | { __typename: 'ShipmentUpdated', shipment: { trackingNumber: string | null, queryNumber: string | null }, package: { id: string, status: PackageStatus, statusName: string, shipment: { trackingNumber: string | null, queryNumber: string | null, cargoCompany: { id: string, name: string } | null } | null, label: { url: string | null, updatedAt: string | null } | null } }
+    | { __typename: 'ShipmentUpdated', shipment: { trackingNumber: string | null, queryNumber: string | null }, package: { id: string, status: PackageStatus, statusName: string, shipment: { trackingNumber: string | null, queryNumber: string | null, cargoCompany: { id: string, name: string } | null } | null, label: { url: string | null, updatedAt: string | null } | null } | null }
     | { __typename: 'ValidationError', message: string }
    };
 

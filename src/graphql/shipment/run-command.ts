@@ -52,6 +52,11 @@ export async function execute(
       loadPackage: (id) => ctx.packages.load(id),
       forgetPackage: (id) => ctx.forgetPackage(id),
       callOptions: ctx.callOptions,
+      clockSkewMs: ctx.app.clockSkewMs,
+      recoverSince: ctx.effects.recoverSince,
+      onReachedOms: () => {
+        ctx.effects.reachedOms = true;
+      },
     },
     command,
   );

@@ -26,8 +26,9 @@ export class UpdatePackageShipmentResolver {
     return result;
   }
 
-  @FieldResolver(() => Package)
-  async package(@Root() updated: ShipmentUpdated, @Ctx() ctx: GatewayContext): Promise<Package> {
+  // Nullable: a failed read after a 204 must not turn the applied command into a failed request.
+  @FieldResolver(() => Package, { nullable: true })
+  async package(@Root() updated: ShipmentUpdated, @Ctx() ctx: GatewayContext): Promise<Package | null> {
     const record = await ctx.packages.load(updated.packageId);
     if (record === null) {
       // The OMS accepted a command for this package a moment ago, so this is the OMS's inconsistency.

@@ -84,9 +84,12 @@ export class ShipmentUpdated {
   }
 
   @Field(() => Package, {
-    description: "The package as the OMS holds it now. Read lazily: costs an OMS call only when selected.",
+    nullable: true,
+    description:
+      "The package as the OMS holds it now. Read lazily: costs an OMS call only when selected. Null, with the " +
+      "read's error in `errors`, when that read fails: the command was applied all the same.",
   })
-  package?: Package;
+  package?: Package | null;
 
   @Field(() => Shipment, { description: "The shipment details now in force." })
   shipment!: Shipment;
