@@ -1,6 +1,7 @@
 /**
  * Holds every answer of an audit run against the OMS's record of what was applied:
- * - applied ⇒ the final answer is ShipmentUpdated or explicitly unknown;
+ * - applied ⇒ the final answer is ShipmentUpdated or explicitly unknown; an attempt whose command
+ *   the OMS answered 204 answers ShipmentUpdated (unless its gateway was killed);
  * - not applied ⇒ no attempt ever answered ShipmentUpdated;
  * - an attempt that answered "not run" applied nothing while it ran;
  * - at most one applied command per package per request (per idempotency key); with the memory
@@ -23,6 +24,7 @@ export interface ProcessEvent {
 }
 
 export type ViolationKind =
+  | "204-not-reported"
   | "updated-not-applied"
   | "applied-reported-failed"
   | "not-run-but-ran"
@@ -31,6 +33,7 @@ export type ViolationKind =
   | "key-stuck-in-progress";
 
 const ATTEMPT_RULE: Partial<Record<ViolationKind, string>> = {
+  "204-not-reported": "did not answer ShipmentUpdated; the OMS answered its command 204",
   "updated-not-applied": "answered ShipmentUpdated; the OMS applied nothing",
   "not-run-but-ran": 'answered "not run"; the OMS applied the command while it ran',
   "drain-lost-answer": "lost its answer during a SIGTERM drain; its command was applied",
@@ -108,6 +111,8 @@ function checkItem(
     const answer = attempt.items[index]?.class;
     const ranDuring = applied.some((c) => within(c, attempt));
     if (answer === "updated" && applied.length === 0) note("updated-not-applied", n);
+    const got204 = commands.some((c) => c.answered === 204 && within(c, attempt));
+    if (got204 && answer !== "updated" && !killed(attempt, context.events)) note("204-not-reported", n);
     if (answer === "not-run" && ranDuring) note("not-run-but-ran", n);
     if (answer === "lost" && ranDuring && drained(attempt, context.events)) note("drain-lost-answer", n);
   }
@@ -175,6 +180,10 @@ function within(command: CommandRecord, attempt: Attempt): boolean {
   return command.receivedAt >= attempt.startedAt && command.receivedAt <= attempt.endedAt;
 }
 
+function killed(attempt: Attempt, events: readonly ProcessEvent[]): boolean {
+  return events.some((e) => e.fault === "gateway-kill" && hits(e, attempt));
+}
+
 function drained(attempt: Attempt, events: readonly ProcessEvent[]): boolean {
   return events.some(
     (e) =>
@@ -200,10 +209,10 @@ function describe(why: string, log: RequestLog, index: number, commands: readonl
     })
     .join("; ");
   const record = commands
-    .map(
-      (c) =>
-        `${c.fault}${c.applied ? " APPLIED" : " not applied"} at +${c.receivedAt - (log.attempts[0]?.startedAt ?? 0)} ms`,
-    )
+    .map((c) => {
+      const at = c.receivedAt - (log.attempts[0]?.startedAt ?? 0);
+      return `${c.fault}${c.applied ? " APPLIED" : " not applied"} at +${at} ms, answered ${c.answered ?? "nothing"}`;
+    })
     .join("; ");
   return (
     `${why}. ${log.plan.kind} ${log.key ? `key ${log.key}` : "unkeyed"}, item ${index}. ` +

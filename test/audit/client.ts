@@ -33,7 +33,7 @@ export interface RequestLog {
 const FINAL_CODES = new Set(["BAD_USER_INPUT", "BAD_REQUEST", "IDEMPOTENCY_KEY_REUSED", "UNAUTHENTICATED"]);
 const OPEN: ReadonlySet<AnswerClass> = new Set(["unknown", "lost", "in-progress"]);
 const RETRIES = 5;
-/** A key still running (409) or a gateway away: keep asking this long before giving up. */
+/** A key still running (409), a gateway away or a store down (503): keep asking this long. */
 const PATIENCE_MS = 12_000;
 const MAX_ATTEMPTS = 15;
 const ATTEMPT_TIMEOUT_MS = 30_000;
@@ -55,8 +55,7 @@ export async function sendPlanned(
     const attempt = await sendOnce(plan, key, body, await target());
     log.attempts.push(attempt);
     if (key === null || !leavesOutcomeOpen(attempt) || n >= MAX_ATTEMPTS) break;
-    const waiting = attempt.items.every((item) => item.class === "in-progress" || item.class === "lost");
-    if (n >= RETRIES && !(waiting && Date.now() - firstAt < PATIENCE_MS)) break;
+    if (n >= RETRIES && !(askAgainLater(attempt) && Date.now() - firstAt < PATIENCE_MS)) break;
     const backoff = Math.min(1_500, 100 * 2 ** (n - 1));
     await new Promise((resolve) => setTimeout(resolve, backoff / 2 + jitter.next() * (backoff / 2)));
   }
@@ -104,6 +103,15 @@ async function sendOnce(
     const code = String((error as { code?: unknown }).code ?? (error as Error).name);
     return done(null, classifyAnswer(plan.kind, size, null, null, code));
   }
+}
+
+// Private: no answer, 409 "still running", or a 503 (draining, store down): this attempt says
+// nothing about the request's outcome, and asking again later will.
+function askAgainLater(attempt: Attempt): boolean {
+  return (
+    attempt.httpStatus === 503 ||
+    attempt.items.every((item) => item.class === "in-progress" || item.class === "lost")
+  );
 }
 
 function leavesOutcomeOpen(attempt: Attempt): boolean {

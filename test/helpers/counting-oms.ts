@@ -54,7 +54,35 @@ export interface CommandRecord {
   /** The planned fault, `breaker-storm`, or `normal` for a re-send. */
   fault: CommandFault | "breaker-storm";
   applied: boolean;
+  /** The status the OMS answered with; null while none, or never (a hang, a reset). */
+  answered: number | null;
 }
+
+type Answer = 204 | 400 | 406 | "5xx" | "hang" | "reset" | "late-406";
+
+/** What each fault does: whether the command is applied, and how it is answered. */
+const ACTIONS: Readonly<Record<CommandFault | "breaker-storm", { apply: boolean; answer: Answer }>> = {
+  normal: { apply: true, answer: 204 },
+  "204-then-read-fails": { apply: true, answer: 204 },
+  "5xx-after-apply": { apply: true, answer: "5xx" },
+  "5xx-before-apply": { apply: false, answer: "5xx" },
+  "breaker-storm": { apply: false, answer: "5xx" },
+  "hang-after-apply": { apply: true, answer: "hang" },
+  "hang-before-apply": { apply: false, answer: "hang" },
+  "late-406": { apply: false, answer: "late-406" },
+  "reset-after-apply": { apply: true, answer: "reset" },
+  "reset-before-apply": { apply: false, answer: "reset" },
+  "400": { apply: false, answer: 400 },
+  "406": { apply: false, answer: 406 },
+  "holds-values-hang": { apply: false, answer: "hang" },
+  "holds-values-5xx": { apply: false, answer: "5xx" },
+  "holds-values-late-406": { apply: false, answer: "late-406" },
+};
+
+const ERROR_BODIES: Readonly<Record<number, unknown>> = {
+  400: { error: { awb_number: ["Not a valid number."] }, status_code: 400 },
+  406: { error: { code: "transition_state_mismatch", message: "Wrong state." } },
+};
 
 interface PackageState {
   id: number;
@@ -195,51 +223,31 @@ export class CountingOms {
       receivedAt: Date.now(),
       fault,
       applied: false,
+      answered: null,
     };
     this.commands.set(packageId, [...this.commandsFor(packageId), record]);
     this.options.onCommand?.(record);
     if (planned?.delayMs && !storming) await this.sleep(planned.delayMs);
-    const apply = () => {
+    const action = ACTIONS[fault];
+    if (action.apply) {
       record.applied = true;
       this.apply(packageId, values);
-    };
-    const status = planned?.status ?? 503;
-    switch (fault) {
-      case "normal":
-        apply();
-        return void res.writeHead(204).end();
-      case "204-then-read-fails":
-        apply();
-        this.packageOf(packageId).readsFailUntil = Date.now() + this.options.readFailMs;
-        return void res.writeHead(204).end();
-      case "5xx-after-apply":
-        apply();
-        return json(res, status, { detail: "Upstream failed." });
-      case "breaker-storm":
-      case "5xx-before-apply":
-      case "holds-values-5xx":
-        return json(res, status, { detail: "Upstream failed." });
-      case "hang-after-apply":
-        apply();
-        return;
-      case "hang-before-apply":
-      case "holds-values-hang":
-        return;
-      case "late-406":
-      case "holds-values-late-406":
-        await this.sleep(this.options.lateMs);
-        if (!res.destroyed) json(res, 406, { error: { code: "package_locked", message: "Locked." } });
-        return;
-      case "reset-after-apply":
-        apply();
-        return reset(req.socket);
-      case "reset-before-apply":
-        return reset(req.socket);
-      case "400":
-        return json(res, 400, { error: { awb_number: ["Not a valid number."] }, status_code: 400 });
-      case "406":
-        return json(res, 406, { error: { code: "transition_state_mismatch", message: "Wrong state." } });
     }
+    if (fault === "204-then-read-fails") {
+      this.packageOf(packageId).readsFailUntil = Date.now() + this.options.readFailMs;
+    }
+    const { answer } = action;
+    if (answer === "hang") return;
+    if (answer === "reset") return reset(req.socket);
+    if (answer === "late-406") {
+      await this.sleep(this.options.lateMs);
+      if (res.destroyed) return;
+    }
+    const status =
+      answer === "5xx" ? (storming ? 503 : (planned?.status ?? 503)) : answer === "late-406" ? 406 : answer;
+    record.answered = status;
+    if (status === 204) return void res.writeHead(204).end();
+    json(res, status, ERROR_BODIES[status] ?? { detail: "Upstream failed." });
   }
 
   private apply(packageId: number, values: ShipmentValues): void {
