@@ -32,6 +32,9 @@ export type ViolationKind =
   | "drain-lost-answer"
   | "key-stuck-in-progress";
 
+/** How long after a storm the gateway's breaker may still refuse calls: its half-open delay and a probe. */
+const STORM_AFTERMATH_MS = 2_000;
+
 const ATTEMPT_RULE: Partial<Record<ViolationKind, string>> = {
   "204-not-reported": "did not answer ShipmentUpdated; the OMS answered its command 204",
   "updated-not-applied": "answered ShipmentUpdated; the OMS applied nothing",
@@ -157,9 +160,16 @@ function labelOf(
   commands: readonly CommandRecord[],
   events: readonly ProcessEvent[],
 ): string {
-  const hit = events.find((e) => log.attempts.some((attempt) => hits(e, attempt)));
-  if (hit) return hit.fault;
-  return commands[0]?.fault ?? "not-sent";
+  const hit = events.filter((e) => log.attempts.some((attempt) => hits(e, attempt)));
+  if (hit.length > 0) return [...new Set(hit.map((e) => e.fault))].join("+");
+  if (commands[0]) return commands[0].fault;
+  // Refused before sending by a breaker a storm opened (it stays open a moment after the storm).
+  const storm = events.some(
+    (e) =>
+      e.fault === "breaker-storm" &&
+      log.attempts.some((a) => a.startedAt <= e.until + STORM_AFTERMATH_MS && a.endedAt >= e.at),
+  );
+  return storm ? "breaker-storm" : "not-sent";
 }
 
 // Private: a gateway fault hits the attempts sent to that gateway that had not ended when it came;

@@ -14,6 +14,7 @@ import {
 } from "./checker.js";
 import { type RequestLog, sendPlanned } from "./client.js";
 import { Fleet } from "./fleet.js";
+import { SHUTDOWN_GRACE_MS } from "./gateway.js";
 import { AuditRedis } from "./redis.js";
 import { buildSchedule, type PlannedRequest, PROCESS_FAULTS, type ProcessFault } from "./schedule.js";
 import { formatTable } from "./table.js";
@@ -48,6 +49,8 @@ export interface AuditReport {
 const OMS_TOKEN = "audit-oms-token";
 const STORM_MS = 2_500;
 const REDIS_DOWN_MS = 800;
+/** Late arrivals in a drain come this long before its grace period ends: less than the OMS deadline. */
+const LATE_BEFORE_GRACE_ENDS_MS = 700;
 /** The gateway's breaker half-opens after OMS_BREAKER_HALF_OPEN_MS (1 s), plus a margin. */
 const BREAKER_SETTLE_MS = 1_500;
 
@@ -79,16 +82,28 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       omsTimeoutMs,
       redisUrl: redis?.url ?? null,
     });
-    const running = { oms, redis, fleet };
+    const logs: RequestLog[] = [];
+    const liveOms = oms;
+    const liveFleet = fleet;
+    const running: Running = {
+      oms,
+      redis,
+      fleet,
+      late: schedule.filter((plan) => plan.lateInDrain),
+      async send(plan) {
+        for (const item of plan.items) liveOms.plan(item.packageId, item.values, item.command);
+        logs[plan.id] = await sendPlanned(plan, options.seed, () => liveFleet.target());
+      },
+    };
     triggers.fire = (fault) => {
       log(`process fault: ${fault}`);
       faultsRunning.push(runProcessFault(fault, running, events));
     };
-    const logs = await sendAll(schedule, options, running, triggers, log);
+    await sendAll(schedule, options, running, triggers, log);
     await Promise.all(faultsRunning);
     if (!fleet.healthy) throw new Error(`the gateway stopped during the run:\n${fleet.recentOutput}`);
     const context: CheckContext = { store: options.store, events };
-    const verdicts = checkRun(logs, oms, context);
+    const verdicts = checkRun(logs.filter(Boolean), oms, context);
     return {
       options: { ...options, processFaults },
       verdicts,
@@ -136,6 +151,18 @@ class Triggers {
   }
 }
 
+// Private: these arrive while the drained gateway may still hold open connections, and their
+// commands run past the end of its grace period: a drain that accepts them loses their answers.
+async function sendLateInDrain(running: Running): Promise<void> {
+  await until(Date.now() + SHUTDOWN_GRACE_MS - LATE_BEFORE_GRACE_ENDS_MS);
+  await Promise.all(
+    running.late.map(async (plan, k) => {
+      await until(Date.now() + k * 100);
+      await running.send(plan);
+    }),
+  );
+}
+
 async function until(time: number): Promise<void> {
   const wait = time - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -145,34 +172,37 @@ interface Running {
   oms: CountingOms;
   redis: AuditRedis | null;
   fleet: Fleet;
+  /** The requests sent to a draining gateway near the end of its grace period. */
+  late: readonly PlannedRequest[];
+  /** Plans the request's commands on the OMS, sends it (with its retries) and keeps its log. */
+  send(plan: PlannedRequest): Promise<void>;
 }
 
 async function sendAll(
   schedule: readonly PlannedRequest[],
   options: AuditOptions,
-  { oms, fleet }: Running,
+  running: Running,
   triggers: Triggers,
   log: (line: string) => void,
-): Promise<RequestLog[]> {
-  const logs: RequestLog[] = [];
+): Promise<void> {
+  const queue = schedule.filter((plan) => !plan.lateInDrain);
   let next = 0;
+  let done = 0;
   const worker = async () => {
-    while (next < schedule.length) {
-      const plan = schedule[next++] as PlannedRequest;
-      for (const item of plan.items) oms.plan(item.packageId, item.values, item.command);
+    while (next < queue.length) {
+      const plan = queue[next++] as PlannedRequest;
       if (plan.trigger === "breaker-storm") triggers.fire("breaker-storm");
       // A process fault must meet a request that reaches the OMS, not one refused by an open breaker.
-      else if (plan.trigger) await until(oms.stormEndsAt + BREAKER_SETTLE_MS);
-      logs[plan.id] = await sendPlanned(plan, options.seed, () => fleet.target());
+      else if (plan.trigger) await until(running.oms.stormEndsAt + BREAKER_SETTLE_MS);
+      await running.send(plan);
       if (triggers.pending(plan)) {
         log(`request ${plan.id} reached the OMS with no command; its ${plan.trigger} is fired now`);
         triggers.fireFor(plan);
       }
-      if ((plan.id + 1) % 50 === 0) log(`${plan.id + 1} of ${schedule.length} requests sent`);
+      if (++done % 50 === 0) log(`${done} of ${queue.length} requests answered`);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return logs;
 }
 
 async function runProcessFault(fault: ProcessFault, running: Running, events: ProcessEvent[]): Promise<void> {
@@ -196,8 +226,10 @@ async function runProcessFault(fault: ProcessFault, running: Running, events: Pr
       const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
       events.push(event);
       const fleet = running.fleet;
+      const late = fault === "sigterm-drain" ? sendLateInDrain(running) : Promise.resolve();
       event.generation = await (fault === "gateway-kill" ? fleet.killAndReplace() : fleet.drainAndReplace());
       event.until = Date.now();
+      await late;
       return;
     }
   }

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
+import { track } from "./children.js";
 import { freePort } from "./ports.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -58,6 +59,10 @@ export class GatewayProcess {
       // One transition id for every status: the command needs no read of the package first.
       OMS_SHIPMENT_TRANSITIONS: "41",
       OMS_TIMEOUT_MS: String(settings.omsTimeoutMs),
+      // About two in five scheduled commands fail in transport; at the default threshold (5) the
+      // breaker would be open half the run and refuse most of the schedule before it reaches the
+      // OMS. At 12 only a storm opens it, and the run recovers from it in a second.
+      OMS_BREAKER_THRESHOLD: "12",
       OMS_BREAKER_HALF_OPEN_MS: "1000",
       API_KEYS: API_KEYS.join(","),
       PORT: String(port),
@@ -65,11 +70,13 @@ export class GatewayProcess {
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl } : {}),
     };
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = track(
+      spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     const gateway = new GatewayProcess(child, `http://127.0.0.1:${port}`, generation);
     try {
       await gateway.waitUntilLive();

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { track, trackDirectory } from "./children.js";
 import { freePort } from "./ports.js";
 
 export const REDIS_INSTALLED = spawnSync("redis-server", ["--version"]).error === undefined;
@@ -14,10 +15,14 @@ export const REDIS_INSTALLED = spawnSync("redis-server", ["--version"]).error ==
 export class AuditRedis {
   private child: ChildProcess | null = null;
 
+  private readonly cleanup: { forget(): void };
+
   private constructor(
     readonly port: number,
     private readonly dir: string,
-  ) {}
+  ) {
+    this.cleanup = trackDirectory(dir);
+  }
 
   static async start(): Promise<AuditRedis> {
     const redis = new AuditRedis(await freePort(), mkdtempSync(join(tmpdir(), "oms-graph-audit-redis-")));
@@ -52,12 +57,13 @@ export class AuditRedis {
   async stop(): Promise<void> {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
+    this.cleanup.forget();
   }
 
   private spawn(): Promise<void> {
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", ""];
     const durable = ["--appendonly", "yes", "--appendfsync", "always"];
-    const child = spawn("redis-server", [...args, ...durable], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn("redis-server", [...args, ...durable], { stdio: ["ignore", "pipe", "pipe"] }));
     this.child = child;
     let output = "";
     return new Promise<void>((resolve, reject) => {

@@ -10,7 +10,8 @@ import {
 } from "../helpers/counting-oms.js";
 import { Prng } from "./prng.js";
 
-export const PROCESS_FAULTS = ["redis-kill", "gateway-kill", "sigterm-drain", "breaker-storm"] as const;
+// In this order through the run: the drain last, so its late arrivals meet a settled breaker.
+export const PROCESS_FAULTS = ["breaker-storm", "redis-kill", "gateway-kill", "sigterm-drain"] as const;
 export type ProcessFault = (typeof PROCESS_FAULTS)[number];
 
 export interface PlannedItem {
@@ -30,6 +31,11 @@ export interface PlannedRequest {
   items: PlannedItem[];
   /** Fired when the OMS receives this request's first command (a storm: when the request starts). */
   trigger?: ProcessFault;
+  /**
+   * Not sent by the callers' loop: sent to a draining gateway near the end of its grace period, on
+   * the connections still open to it, with a command the OMS applies and never answers.
+   */
+  lateInDrain?: boolean;
 }
 
 export interface ScheduleOptions {
@@ -39,9 +45,11 @@ export interface ScheduleOptions {
 }
 
 const FIRST_PACKAGE_ID = 100_000;
-const NORMAL_WEIGHT = 26;
-const FAULT_WEIGHT = 6;
+// About two commands in five fail the transport: the breaker opens now and then, not all the time.
+const NORMAL_WEIGHT = 40;
+const FAULT_WEIGHT = 4;
 const FIVE_XX = [500, 502, 504] as const;
+const LATE_IN_DRAIN = 4;
 
 /** The same options always give the same schedule. */
 export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
@@ -66,15 +74,7 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       const command: PlannedCommand = { fault };
       if (fault.includes("5xx")) command.status = prng.pick(FIVE_XX);
       if (shape?.delayMs) command.delayMs = shape.delayMs;
-      items.push({
-        packageId: nextPackage++,
-        values: {
-          awb_number: `AUD-${options.seed}-${id}-${i}`,
-          query_number: prng.chance(0.5) ? `Q-${id}-${i}` : null,
-          cargo_company: prng.int(1, 3),
-        },
-        command,
-      });
+      items.push(item(nextPackage++, `AUD-${options.seed}-${id}-${i}`, command, prng));
     }
     requests.push({
       id,
@@ -86,7 +86,32 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       ...(trigger ? { trigger } : {}),
     });
   }
+  if (options.processFaults.includes("sigterm-drain")) {
+    for (let k = 0; k < LATE_IN_DRAIN; k++) {
+      const id = requests.length;
+      const command: PlannedCommand = { fault: "hang-after-apply" };
+      const items = [item(nextPackage++, `AUD-${options.seed}-${id}-0`, command, prng)];
+      requests.push({
+        id,
+        kind: "single",
+        keyed: true,
+        caller: 0,
+        selectPackage: false,
+        items,
+        lateInDrain: true,
+      });
+    }
+  }
   return requests;
+}
+
+function item(packageId: number, awb: string, command: PlannedCommand, prng: Prng): PlannedItem {
+  const values = {
+    awb_number: awb,
+    query_number: prng.chance(0.5) ? `Q-${awb}` : null,
+    cargo_company: prng.int(1, 3),
+  };
+  return { packageId, values, command };
 }
 
 // Private: the request that triggers a process fault is shaped so the fault lands while its
