@@ -14,7 +14,7 @@ import {
 } from "./checker.js";
 import { type RequestLog, sendPlanned } from "./client.js";
 import { Fleet } from "./fleet.js";
-import { SHUTDOWN_GRACE_MS } from "./gateway.js";
+import { type Running, runProcessFault, Triggers, until } from "./process-faults.js";
 import { AuditRedis } from "./redis.js";
 import { buildSchedule, type PlannedRequest, PROCESS_FAULTS, type ProcessFault } from "./schedule.js";
 import { formatTable } from "./table.js";
@@ -47,10 +47,6 @@ export interface AuditReport {
 }
 
 const OMS_TOKEN = "audit-oms-token";
-const STORM_MS = 2_500;
-const REDIS_DOWN_MS = 800;
-/** Late arrivals in a drain come this long before its grace period ends: less than the OMS deadline. */
-const LATE_BEFORE_GRACE_ENDS_MS = 700;
 /** The gateway's breaker half-opens after OMS_BREAKER_HALF_OPEN_MS (1 s), plus a margin. */
 const BREAKER_SETTLE_MS = 1_500;
 
@@ -123,61 +119,6 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   }
 }
 
-/** Fires each request's process fault when the OMS receives the request's first command. */
-class Triggers {
-  fire: (fault: ProcessFault) => void = () => undefined;
-  private readonly byAwb = new Map<string, PlannedRequest>();
-
-  constructor(schedule: readonly PlannedRequest[]) {
-    for (const plan of schedule) {
-      if (plan.trigger && plan.trigger !== "breaker-storm") {
-        for (const item of plan.items) this.byAwb.set(item.values.awb_number, plan);
-      }
-    }
-  }
-
-  commandReceived(record: CommandRecord): void {
-    const plan = this.byAwb.get(record.awb);
-    if (plan) this.fireFor(plan);
-  }
-
-  pending(plan: PlannedRequest): boolean {
-    return plan.items.some((item) => this.byAwb.has(item.values.awb_number));
-  }
-
-  fireFor(plan: PlannedRequest): void {
-    for (const item of plan.items) this.byAwb.delete(item.values.awb_number);
-    if (plan.trigger) this.fire(plan.trigger);
-  }
-}
-
-// Private: these arrive while the drained gateway may still hold open connections, and their
-// commands run past the end of its grace period: a drain that accepts them loses their answers.
-async function sendLateInDrain(running: Running): Promise<void> {
-  await until(Date.now() + SHUTDOWN_GRACE_MS - LATE_BEFORE_GRACE_ENDS_MS);
-  await Promise.all(
-    running.late.map(async (plan, k) => {
-      await until(Date.now() + k * 100);
-      await running.send(plan);
-    }),
-  );
-}
-
-async function until(time: number): Promise<void> {
-  const wait = time - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-}
-
-interface Running {
-  oms: CountingOms;
-  redis: AuditRedis | null;
-  fleet: Fleet;
-  /** The requests sent to a draining gateway near the end of its grace period. */
-  late: readonly PlannedRequest[];
-  /** Plans the request's commands on the OMS, sends it (with its retries) and keeps its log. */
-  send(plan: PlannedRequest): Promise<void>;
-}
-
 async function sendAll(
   schedule: readonly PlannedRequest[],
   options: AuditOptions,
@@ -203,34 +144,4 @@ async function sendAll(
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-}
-
-async function runProcessFault(fault: ProcessFault, running: Running, events: ProcessEvent[]): Promise<void> {
-  const at = Date.now();
-  switch (fault) {
-    case "breaker-storm":
-      running.oms.storm(STORM_MS);
-      events.push({ fault, at, until: at + STORM_MS });
-      return;
-    case "redis-kill": {
-      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
-      events.push(event);
-      await running.redis?.kill();
-      await new Promise((resolve) => setTimeout(resolve, REDIS_DOWN_MS));
-      await running.redis?.restart();
-      event.until = Date.now();
-      return;
-    }
-    case "gateway-kill":
-    case "sigterm-drain": {
-      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
-      events.push(event);
-      const fleet = running.fleet;
-      const late = fault === "sigterm-drain" ? sendLateInDrain(running) : Promise.resolve();
-      event.generation = await (fault === "gateway-kill" ? fleet.killAndReplace() : fleet.drainAndReplace());
-      event.until = Date.now();
-      await late;
-      return;
-    }
-  }
 }

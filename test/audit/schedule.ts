@@ -49,7 +49,9 @@ const FIRST_PACKAGE_ID = 100_000;
 const NORMAL_WEIGHT = 40;
 const FAULT_WEIGHT = 4;
 const FIVE_XX = [500, 502, 504] as const;
-const LATE_IN_DRAIN = 4;
+/** Requests sent late into each drain. */
+export const LATE_IN_DRAIN = 4;
+const REQUESTS_PER_CYCLE = 100;
 
 /** The same options always give the same schedule. */
 export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
@@ -57,9 +59,12 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
   const weights = Object.fromEntries(
     COMMAND_FAULTS.map((fault) => [fault, fault === "normal" ? NORMAL_WEIGHT : FAULT_WEIGHT]),
   ) as Record<CommandFault, number>;
+  // Every process fault once per REQUESTS_PER_CYCLE requests, spread evenly through the run.
+  const cycles = Math.max(1, Math.floor(options.requests / REQUESTS_PER_CYCLE));
+  const faults = Array.from({ length: cycles }, () => options.processFaults).flat();
   const triggers = new Map<number, ProcessFault>();
-  options.processFaults.forEach((fault, k) => {
-    triggers.set(Math.floor(((k + 1) * options.requests) / (options.processFaults.length + 1)), fault);
+  faults.forEach((fault, k) => {
+    triggers.set(Math.floor(((k + 1) * options.requests) / (faults.length + 1)), fault);
   });
   let nextPackage = FIRST_PACKAGE_ID;
   const requests: PlannedRequest[] = [];
@@ -86,8 +91,9 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       ...(trigger ? { trigger } : {}),
     });
   }
-  if (options.processFaults.includes("sigterm-drain")) {
-    for (let k = 0; k < LATE_IN_DRAIN; k++) {
+  const drains = faults.filter((fault) => fault === "sigterm-drain").length;
+  if (drains > 0) {
+    for (let k = 0; k < LATE_IN_DRAIN * drains; k++) {
       const id = requests.length;
       const command: PlannedCommand = { fault: "hang-after-apply" };
       const items = [item(nextPackage++, `AUD-${options.seed}-${id}-0`, command, prng)];

@@ -10,87 +10,16 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import {
+  ACTIONS,
+  type CommandRecord,
+  ERROR_BODIES,
+  type PlannedCommand,
+  type ShipmentValues,
+} from "./command-faults.js";
+import { Packages } from "./oms-packages.js";
 
-export const COMMAND_FAULTS = [
-  "normal",
-  "204-then-read-fails",
-  "5xx-after-apply",
-  "5xx-before-apply",
-  "hang-after-apply",
-  "hang-before-apply",
-  "late-406",
-  "reset-after-apply",
-  "reset-before-apply",
-  "400",
-  "406",
-  "holds-values-hang",
-  "holds-values-5xx",
-  "holds-values-late-406",
-] as const;
-
-/** What the planned command gets. The `holds-values-*` faults never apply the command: the package already holds its values. */
-export type CommandFault = (typeof COMMAND_FAULTS)[number];
-
-export interface ShipmentValues {
-  awb_number: string;
-  query_number: string | null;
-  cargo_company: number;
-}
-
-export interface PlannedCommand {
-  fault: CommandFault;
-  /** The 5xx status of the `5xx-*` faults. */
-  status?: number;
-  /** Waits this long before handling the command, so it is still running when something else happens. */
-  delayMs?: number;
-}
-
-export interface CommandRecord {
-  packageId: number;
-  awb: string;
-  body: unknown;
-  /** Epoch milliseconds. */
-  receivedAt: number;
-  /** The planned fault, `breaker-storm`, or `normal` for a re-send. */
-  fault: CommandFault | "breaker-storm";
-  applied: boolean;
-  /** The status the OMS answered with; null while none, or never (a hang, a reset). */
-  answered: number | null;
-}
-
-type Answer = 204 | 400 | 406 | "5xx" | "hang" | "reset" | "late-406";
-
-/** What each fault does: whether the command is applied, and how it is answered. */
-const ACTIONS: Readonly<Record<CommandFault | "breaker-storm", { apply: boolean; answer: Answer }>> = {
-  normal: { apply: true, answer: 204 },
-  "204-then-read-fails": { apply: true, answer: 204 },
-  "5xx-after-apply": { apply: true, answer: "5xx" },
-  "5xx-before-apply": { apply: false, answer: "5xx" },
-  "breaker-storm": { apply: false, answer: "5xx" },
-  "hang-after-apply": { apply: true, answer: "hang" },
-  "hang-before-apply": { apply: false, answer: "hang" },
-  "late-406": { apply: false, answer: "late-406" },
-  "reset-after-apply": { apply: true, answer: "reset" },
-  "reset-before-apply": { apply: false, answer: "reset" },
-  "400": { apply: false, answer: 400 },
-  "406": { apply: false, answer: 406 },
-  "holds-values-hang": { apply: false, answer: "hang" },
-  "holds-values-5xx": { apply: false, answer: "5xx" },
-  "holds-values-late-406": { apply: false, answer: "late-406" },
-};
-
-const ERROR_BODIES: Readonly<Record<number, unknown>> = {
-  400: { error: { awb_number: ["Not a valid number."] }, status_code: 400 },
-  406: { error: { code: "transition_state_mismatch", message: "Wrong state." } },
-};
-
-interface PackageState {
-  id: number;
-  shipment: ShipmentValues;
-  modifiedAt: number;
-  labelVersion: number;
-  readsFailUntil: number;
-}
+export * from "./command-faults.js";
 
 export interface CountingOmsOptions {
   token: string;
@@ -110,12 +39,10 @@ export const CARGO_COMPANIES = [
 
 const COMMAND_PATH = /^\/api\/v1\/oms\/packages\/(\d+)\/command\/$/;
 const PACKAGE_PATH = /^\/api\/v1\/oms\/packages\/(\d+)\/$/;
-// Packages start modified an hour ago, so a change marker older than a command is easy to tell.
-const INITIAL_AGE_MS = 3_600_000;
 
 export class CountingOms {
   private readonly commands = new Map<number, CommandRecord[]>();
-  private readonly packages = new Map<number, PackageState>();
+  private readonly packages = new Packages(() => this.url);
   private readonly plans = new Map<string, PlannedCommand>();
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -148,7 +75,7 @@ export class CountingOms {
    */
   plan(packageId: number, values: ShipmentValues, planned: PlannedCommand): void {
     this.plans.set(values.awb_number, planned);
-    if (planned.fault.startsWith("holds-values")) this.packageOf(packageId).shipment = { ...values };
+    if (planned.fault.startsWith("holds-values")) this.packages.get(packageId).shipment = { ...values };
   }
 
   /** Every call fails with 503, applying nothing, for `ms`. */
@@ -188,12 +115,12 @@ export class CountingOms {
     if (storming) return json(res, 503, { detail: "Service unavailable." });
     const read = PACKAGE_PATH.exec(path);
     if (req.method === "GET" && read) {
-      const pkg = this.packageOf(Number(read[1]));
+      const pkg = this.packages.get(Number(read[1]));
       if (Date.now() < pkg.readsFailUntil) return json(res, 503, { detail: "Service unavailable." });
-      return json(res, 200, this.wire(pkg));
+      return json(res, 200, this.packages.wire(pkg));
     }
     if (req.method === "GET" && path.startsWith("/api/v1/oms/packages/?")) {
-      return json(res, 200, page([this.wire(this.packageOf(1))]));
+      return json(res, 200, page([this.packages.wire(this.packages.get(1))]));
     }
     if (req.method === "GET" && path.startsWith("/api/v1/oms/cargo_companies/")) {
       return json(res, 200, page(CARGO_COMPANIES));
@@ -231,10 +158,10 @@ export class CountingOms {
     const action = ACTIONS[fault];
     if (action.apply) {
       record.applied = true;
-      this.apply(packageId, values);
+      this.packages.apply(packageId, values);
     }
     if (fault === "204-then-read-fails") {
-      this.packageOf(packageId).readsFailUntil = Date.now() + this.options.readFailMs;
+      this.packages.get(packageId).readsFailUntil = Date.now() + this.options.readFailMs;
     }
     const { answer } = action;
     if (answer === "hang") return;
@@ -248,43 +175,6 @@ export class CountingOms {
     record.answered = status;
     if (status === 204) return void res.writeHead(204).end();
     json(res, status, ERROR_BODIES[status] ?? { detail: "Upstream failed." });
-  }
-
-  private apply(packageId: number, values: ShipmentValues): void {
-    const pkg = this.packageOf(packageId);
-    pkg.shipment = { ...values };
-    pkg.modifiedAt = Date.now();
-    pkg.labelVersion++;
-  }
-
-  private packageOf(id: number): PackageState {
-    let pkg = this.packages.get(id);
-    if (!pkg) {
-      pkg = {
-        id,
-        shipment: { awb_number: `INIT-${id}`, query_number: null, cargo_company: 1 },
-        modifiedAt: Date.now() - INITIAL_AGE_MS,
-        labelVersion: 0,
-        readsFailUntil: 0,
-      };
-      this.packages.set(id, pkg);
-    }
-    return pkg;
-  }
-
-  private wire(pkg: PackageState): unknown {
-    const modified = new Date(pkg.modifiedAt).toISOString();
-    return {
-      id: pkg.id,
-      number: `PKG-${pkg.id}`,
-      state: { name: "Packed", enum_value: "500" },
-      shipment: { ...pkg.shipment },
-      shipping_label: {
-        url: `${this.url}/labels/${pkg.id}/${pkg.labelVersion}.pdf`,
-        modified_date: modified,
-      },
-      modified_date: modified,
-    };
   }
 
   private sleep(ms: number): Promise<void> {

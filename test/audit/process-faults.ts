@@ -1,0 +1,106 @@
+/**
+ * The process faults of an audit run: when each fires (the OMS receives its trigger request's first
+ * command) and what it does (a breaker storm, Redis killed and restarted, the gateway killed or
+ * drained and replaced), recorded as events for the checker.
+ */
+import type { CommandRecord, CountingOms } from "../helpers/counting-oms.js";
+import type { ProcessEvent } from "./checker.js";
+import type { Fleet } from "./fleet.js";
+import { SHUTDOWN_GRACE_MS } from "./gateway.js";
+import type { AuditRedis } from "./redis.js";
+import { LATE_IN_DRAIN, type PlannedRequest, type ProcessFault } from "./schedule.js";
+
+const STORM_MS = 2_500;
+const REDIS_DOWN_MS = 800;
+/** Late arrivals in a drain come this long before its grace period ends: less than the OMS deadline. */
+const LATE_BEFORE_GRACE_ENDS_MS = 700;
+
+export interface Running {
+  oms: CountingOms;
+  redis: AuditRedis | null;
+  fleet: Fleet;
+  /** The requests sent to draining gateways near the end of their grace period, LATE_IN_DRAIN each. */
+  late: PlannedRequest[];
+  /** Plans the request's commands on the OMS, sends it (with its retries) and keeps its log. */
+  send(plan: PlannedRequest): Promise<void>;
+}
+
+/** Fires each request's process fault when the OMS receives the request's first command. */
+export class Triggers {
+  fire: (fault: ProcessFault) => void = () => undefined;
+  private readonly byAwb = new Map<string, PlannedRequest>();
+
+  constructor(schedule: readonly PlannedRequest[]) {
+    for (const plan of schedule) {
+      if (plan.trigger && plan.trigger !== "breaker-storm") {
+        for (const item of plan.items) this.byAwb.set(item.values.awb_number, plan);
+      }
+    }
+  }
+
+  commandReceived(record: CommandRecord): void {
+    const plan = this.byAwb.get(record.awb);
+    if (plan) this.fireFor(plan);
+  }
+
+  pending(plan: PlannedRequest): boolean {
+    return plan.items.some((item) => this.byAwb.has(item.values.awb_number));
+  }
+
+  fireFor(plan: PlannedRequest): void {
+    for (const item of plan.items) this.byAwb.delete(item.values.awb_number);
+    if (plan.trigger) this.fire(plan.trigger);
+  }
+}
+
+export async function runProcessFault(
+  fault: ProcessFault,
+  running: Running,
+  events: ProcessEvent[],
+): Promise<void> {
+  const at = Date.now();
+  switch (fault) {
+    case "breaker-storm":
+      running.oms.storm(STORM_MS);
+      events.push({ fault, at, until: at + STORM_MS });
+      return;
+    case "redis-kill": {
+      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
+      events.push(event);
+      await running.redis?.kill();
+      await new Promise((resolve) => setTimeout(resolve, REDIS_DOWN_MS));
+      await running.redis?.restart();
+      event.until = Date.now();
+      return;
+    }
+    case "gateway-kill":
+    case "sigterm-drain": {
+      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
+      events.push(event);
+      const fleet = running.fleet;
+      const late = fault === "sigterm-drain" ? sendLateInDrain(running) : Promise.resolve();
+      event.generation = await (fault === "gateway-kill" ? fleet.killAndReplace() : fleet.drainAndReplace());
+      event.until = Date.now();
+      await late;
+      return;
+    }
+  }
+}
+
+// Private: these arrive while the drained gateway may still hold open connections, and their
+// commands run past the end of its grace period: a drain that accepts them loses their answers.
+async function sendLateInDrain(running: Running): Promise<void> {
+  await until(Date.now() + SHUTDOWN_GRACE_MS - LATE_BEFORE_GRACE_ENDS_MS);
+  const late = running.late.splice(0, LATE_IN_DRAIN);
+  await Promise.all(
+    late.map(async (plan, k) => {
+      await until(Date.now() + k * 100);
+      await running.send(plan);
+    }),
+  );
+}
+
+export async function until(time: number): Promise<void> {
+  const wait = time - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
