@@ -19,6 +19,8 @@ export interface AppServices {
   /** Bounds bulk commands in flight across the whole process (BULK_CONCURRENCY). */
   bulkLimiter: Limiter;
   bulkMaxItems: number;
+  /** Overall deadline of one bulk call (BULK_DEADLINE_MS). */
+  bulkDeadlineMs: number;
   metrics: Metrics;
   log: Logger;
 }

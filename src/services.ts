@@ -54,6 +54,7 @@ export function createServices(config: Config, transport: OmsTransport, log: Log
     ),
     bulkLimiter,
     bulkMaxItems: config.bulk.maxItems,
+    bulkDeadlineMs: config.bulk.deadlineMs,
     metrics,
     log,
   };
