@@ -85,17 +85,22 @@ async function runItem(
 function failed(ctx: GatewayContext, error: unknown, id: number, path: string[]): CommandFailed {
   const packageId = String(id);
   if (error instanceof OmsError) {
-    // Refused here before anything was sent: known not applied, and worth sending again later.
-    if (error.details.circuitOpen)
-      return CommandFailed.of(error.message, "OMS_CIRCUIT_OPEN", packageId, true);
+    // Refused here before anything was sent: known not applied, and worth sending again later;
+    // unless an earlier, interrupted run of this request may have sent it.
+    const known = ctx.effects.recoverSince === null;
+    const message = known ? error.message : `${error.message} ${EARLIER_RUN}`;
+    if (error.details.circuitOpen) return CommandFailed.of(message, "OMS_CIRCUIT_OPEN", packageId, known);
     if (error.details.deadlineExceeded) {
-      return CommandFailed.of(error.message, "DEADLINE_EXCEEDED", packageId, true);
+      return CommandFailed.of(message, "DEADLINE_EXCEEDED", packageId, known);
     }
     return CommandFailed.of(error.message, error.code, packageId, error.code !== "OMS_OUTCOME_UNKNOWN");
   }
   ctx.app.log.error({ requestId: ctx.requestId, err: error, path }, "unexpected error in a bulk item");
   return CommandFailed.of("Internal server error", "INTERNAL_SERVER_ERROR", packageId, false);
 }
+
+const EARLIER_RUN =
+  "An earlier, interrupted attempt of this request may have sent it: read the package before sending it again.";
 
 function duplicate(path: string[], packageId: number, first: number): ValidationError {
   const message = `Package ${packageId} is already updated by inputs[${first}] in this call; it was not sent again.`;
