@@ -62,6 +62,8 @@ export interface Config {
     maxItems: number;
     /** Bulk commands in flight at once, for the whole process. */
     concurrency: number;
+    /** Overall deadline of one bulk call: items not sent by then are answered DEADLINE_EXCEEDED. */
+    deadlineMs: number;
   };
   /** Mutation root fields one operation may hold: bulk work goes through the list mutation. */
   maxMutationFields: number;
@@ -174,6 +176,8 @@ export function loadConfig(env: Env): Config {
     bulk: {
       maxItems: p.int("BULK_MAX_ITEMS", 500, 1, 10_000),
       concurrency: p.int("BULK_CONCURRENCY", 8, 1, 256),
+      // Below a federation router's default 30 s, with room to write a 500-item answer.
+      deadlineMs: p.int("BULK_DEADLINE_MS", 20_000, 50, 29_000),
     },
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
     limits: {

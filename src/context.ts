@@ -21,6 +21,8 @@ export interface AppServices {
   bulkMaxItems: number;
   /** OMS_CLOCK_SKEW_MS: the allowance when verification compares the OMS's change times with ours. */
   clockSkewMs: number;
+  /** Overall deadline of one bulk call (BULK_DEADLINE_MS). */
+  bulkDeadlineMs: number;
   metrics: Metrics;
   log: Logger;
 }

@@ -140,6 +140,18 @@ export class Metrics {
     });
   }
 
+  /** Reports at every scrape whether the idempotency store can be used (keyed mutations need it). */
+  watchIdempotencyStore(store: { readonly healthy: boolean }): void {
+    new Gauge({
+      name: "oms_graph_idempotency_store_up",
+      help: "1 while the idempotency store (memory or REDIS_URL) can be used, 0 while it cannot: mutations with an Idempotency-Key are refused then.",
+      registers: [this.registry],
+      collect() {
+        this.set(store.healthy ? 1 : 0);
+      },
+    });
+  }
+
   /** Reports the bulk limiter's occupancy at every scrape. */
   watchBulkLimiter(limiter: { inFlight: number; queued: number }): void {
     new Gauge({

@@ -62,6 +62,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   const app = createServices(config, oms, log);
   app.metrics.watchBreaker(oms);
   const idempotencyStore = await createIdempotencyStore(config.idempotency, log);
+  app.metrics.watchIdempotencyStore(idempotencyStore);
   const handlerOptions = {
     maxBodyBytes: config.maxBodyBytes,
     idempotency: {
@@ -93,7 +94,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   await subgraphApi?.start();
   const publicHandler = createGraphQLHandler(publicApi, app, handlerOptions);
   const subgraphHandler = subgraphApi && createGraphQLHandler(subgraphApi, app, handlerOptions);
-  const readiness = createReadiness(omsHttp, oms);
+  const readiness = createReadiness({ http: omsHttp, oms, idempotencyStore });
   const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);
   let draining = false;
@@ -170,15 +171,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
         case "/health/live":
           return sendJson(res, 200, { status: "live" });
         case "/health/ready": {
-          const ready = !draining && idempotencyStore.healthy && (await readiness());
-          const status = draining
-            ? "draining"
-            : !idempotencyStore.healthy
-              ? "idempotency_store_unreachable"
-              : ready
-                ? "ready"
-                : "oms_unreachable";
-          return sendJson(res, ready ? 200 : 503, { status });
+          if (draining) return sendJson(res, 503, { status: "draining" });
+          const { ready, ...body } = await readiness();
+          return sendJson(res, ready ? 200 : 503, body);
         }
         case "/metrics": {
           const text = await app.metrics.registry.metrics();

@@ -57,6 +57,7 @@ export function createServices(config: Config, transport: OmsTransport, log: Log
     bulkLimiter,
     bulkMaxItems: config.bulk.maxItems,
     clockSkewMs: config.oms.clockSkewMs,
+    bulkDeadlineMs: config.bulk.deadlineMs,
     metrics,
     log,
   };

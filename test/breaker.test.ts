@@ -1,4 +1,7 @@
-/** The OMS circuit breaker on its own, with a hand-driven clock. */
+/**
+ * The OMS circuit breaker on its own, with a hand-driven clock (the bound on waiting for a probe is
+ * a real timer).
+ */
 import { describe, expect, it } from "vitest";
 import { type BreakerState, BrokenCircuitError, CircuitBreaker } from "../src/oms/breaker.js";
 
@@ -105,5 +108,107 @@ describe("CircuitBreaker", () => {
     expect(b.breaker.state).toBe("closed");
     await expect(b.fail()).rejects.toBeInstanceOf(Failure);
     expect(b.breaker.state).toBe("open");
+  });
+
+  describe("calls that meet a half-open breaker", () => {
+    // Private: opens the breaker, lets the period pass and starts a probe that ends when the test says.
+    async function halfOpen() {
+      const b = setup(1, 1000);
+      await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+      b.advance(1000);
+      let release: (status: number) => void = () => {};
+      const probe = b.breaker.execute(
+        () =>
+          new Promise<number>((resolve) => {
+            release = resolve;
+          }),
+        (o) => "value" in o && o.value >= 500,
+      );
+      await Promise.resolve();
+      expect(b.breaker.state).toBe("halfOpen");
+      return { ...b, probe, release: (status: number) => release(status) };
+    }
+
+    it("wait for a probe that succeeds, then go through", async () => {
+      const b = await halfOpen();
+      let made = 0;
+      const calls = Array.from({ length: 3 }, () =>
+        b.breaker.execute(
+          async () => {
+            made++;
+            return 204;
+          },
+          () => false,
+          { maxWaitMs: 5_000 },
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Still waiting: nothing beside the probe reached the OMS.
+      expect(made).toBe(0);
+      b.release(204);
+      await expect(b.probe).resolves.toBe(204);
+      await expect(Promise.all(calls)).resolves.toEqual([204, 204, 204]);
+      expect(made).toBe(3);
+      expect(b.breaker.state).toBe("closed");
+      expect(b.changes).toEqual(["open", "halfOpen", "closed"]);
+    });
+
+    it("wait for a probe that fails, then fail fast without being made", async () => {
+      const b = await halfOpen();
+      let made = 0;
+      const calls = Array.from({ length: 3 }, () =>
+        b.breaker.execute(
+          async () => {
+            made++;
+            return 204;
+          },
+          () => false,
+          { maxWaitMs: 5_000 },
+        ),
+      );
+      b.release(503);
+      await expect(b.probe).resolves.toBe(503);
+      for (const call of calls) await expect(call).rejects.toBeInstanceOf(BrokenCircuitError);
+      expect(made).toBe(0);
+      expect(b.breaker.state).toBe("open");
+    });
+
+    it("are refused when the probe outlasts their wait, and are never made", async () => {
+      const b = await halfOpen();
+      let made = 0;
+      const call = b.breaker.execute(
+        async () => {
+          made++;
+          return 204;
+        },
+        () => false,
+        { maxWaitMs: 30 },
+      );
+      await expect(call).rejects.toBeInstanceOf(BrokenCircuitError);
+      expect(b.breaker.state).toBe("halfOpen");
+      b.release(204);
+      await b.probe;
+      expect(made).toBe(0);
+    });
+
+    it("are refused at once without a wait allowance", async () => {
+      const b = await halfOpen();
+      await expect(b.answer(204)).rejects.toBeInstanceOf(BrokenCircuitError);
+      expect(b.calls()).toBe(1);
+      b.release(204);
+      await b.probe;
+    });
+
+    it("do not wait when the breaker is open and no probe is due", async () => {
+      const b = setup(1, 1000);
+      await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+      const refused = b.breaker.execute(
+        async () => 204,
+        () => false,
+        { maxWaitMs: 60_000 },
+      );
+      await expect(refused).rejects.toBeInstanceOf(BrokenCircuitError);
+      expect(b.calls()).toBe(1);
+    });
   });
 });

@@ -83,7 +83,7 @@ const FIFTY_MB = 50 * 1024 * 1024;
 /** What the caller should see: a member of the mutation's union, or a top-level error. */
 type Outcome =
   | { result: Record<string, unknown> }
-  | { code: string; message: string; retryAfterSeconds?: number };
+  | { code: string; message: string; retryAfterSeconds?: number; reason?: string };
 
 /** Besides what the fault server does: refusing connections, and redirecting to the second origin. */
 type Fault = Behaviour | { kind: "refused" } | { kind: "redirectToSecondOrigin"; path: string };
@@ -462,7 +462,7 @@ function invalidWithoutReason(): Record<string, unknown> {
 
 function expectedBody(outcome: Outcome, field: "updatePackageShipment" | "package"): unknown {
   if ("result" in outcome) return { data: { [field]: outcome.result } };
-  const { code, message, retryAfterSeconds } = outcome;
+  const { code, message, retryAfterSeconds, reason } = outcome;
   return {
     data: field === "package" ? { package: null } : null,
     errors: [
@@ -470,7 +470,11 @@ function expectedBody(outcome: Outcome, field: "updatePackageShipment" | "packag
         message,
         locations: [{ line: 2, column: 3 }],
         path: [field],
-        extensions: retryAfterSeconds === undefined ? { code } : { code, retryAfterSeconds },
+        extensions: {
+          code,
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+          ...(reason === undefined ? {} : { reason }),
+        },
       },
     ],
   };
@@ -776,6 +780,10 @@ describe("the circuit breaker with the resilience defaults", () => {
 
   it("opens after five connection failures, then fails fast with no connection to the OMS, and closes after a good probe", async () => {
     const unavailable = (message: string) => expectedBody({ code: "OMS_UNAVAILABLE", message }, "package");
+    const refused = expectedBody(
+      { code: "OMS_UNAVAILABLE", message: BREAKER_OPEN, reason: "OMS_CIRCUIT_OPEN" },
+      "package",
+    );
     fault.on("package", { kind: "resetAfterRequest" });
 
     // Three tries of the first read, two of the second: the fifth failure opens the breaker, which
@@ -788,7 +796,7 @@ describe("the circuit breaker with the resilience defaults", () => {
     const second = requestId("breaker");
     const opening = await gw.gql(QUERY, { id: "1001" }, second);
     const openedAt = performance.now();
-    expect(opening.body).toStrictEqual(unavailable(BREAKER_OPEN));
+    expect(opening.body).toStrictEqual(refused);
     expect(await gw.omsCalls(second)).toStrictEqual(Array(2).fill("GET package null"));
     expect(fault.routes()).toStrictEqual(Array(5).fill(`GET ${PACKAGE_PATH}`));
 
@@ -798,12 +806,15 @@ describe("the circuit breaker with the resilience defaults", () => {
     await fault.waitForOpenSockets(0, 500);
     fault.clearRecords();
     const read = await gw.gql(QUERY, { id: "1001" }, requestId("open"));
-    expect(read.body).toStrictEqual(unavailable(BREAKER_OPEN));
+    expect(read.body).toStrictEqual(refused);
     expect(read.ms).toBeLessThan(RESILIENCE_DEFAULTS.deadline / 10);
     const id = requestId("open");
     const command = await gw.gql(MUTATION, { input: INPUT }, id);
     expect(command.body).toStrictEqual(
-      expectedBody({ code: "OMS_UNAVAILABLE", message: BREAKER_OPEN }, "updatePackageShipment"),
+      expectedBody(
+        { code: "OMS_UNAVAILABLE", message: BREAKER_OPEN, reason: "OMS_CIRCUIT_OPEN" },
+        "updatePackageShipment",
+      ),
     );
     expect(command.ms).toBeLessThan(RESILIENCE_DEFAULTS.deadline / 10);
     // Not sent, so nothing to verify: no verification read either.

@@ -7,6 +7,7 @@ import { applyCors } from "../src/http/cors.js";
 import { type BodyResult, parseTarget, readBody, sendJson } from "../src/http/io.js";
 import { createLogger, isoTimeByMillisecond, writeRawLine } from "../src/logger.js";
 import { OmsHttp } from "../src/oms/http.js";
+import { ResilientOms } from "../src/oms/resilience.js";
 import { createReadiness } from "../src/readiness.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -317,6 +318,13 @@ describe("readBody", () => {
 describe("createReadiness", () => {
   const PROBE_PATH = "/api/v1/oms/packages/?page_size=1";
 
+  // Private: readiness over a transport whose breaker stays closed; only `ready` matters here.
+  function readinessOf(http: OmsHttp): () => Promise<boolean> {
+    const oms = new ResilientOms(http, { breakerThreshold: 1000, halfOpenAfterMs: 1000, readAttempts: 1 });
+    const check = createReadiness({ http, oms, idempotencyStore: { healthy: true } });
+    return async () => (await check()).ready;
+  }
+
   // Private: a loopback OMS whose probe answer the test sets, optionally delayed, counting probes.
   async function omsWithProbe(initial: number, delayMs = 0) {
     const state = { status: initial, delayMs, probes: [] as Array<{ url: string; authorization?: string }> };
@@ -334,7 +342,7 @@ describe("createReadiness", () => {
       maxConnections: 2,
     });
     cleanups.push(() => http.close());
-    return { state, http, ready: createReadiness(http) };
+    return { state, http, ready: readinessOf(http) };
   }
 
   it("is ready without probing when the OMS answered recently", async () => {
@@ -404,7 +412,7 @@ describe("createReadiness", () => {
       maxConnections: 1,
     });
     cleanups.push(() => http.close());
-    await expect(createReadiness(http)()).resolves.toBe(false);
+    await expect(readinessOf(http)()).resolves.toBe(false);
   });
 });
 

@@ -313,6 +313,47 @@ describe.skipIf(SKIP_REDIS)("with Redis, under faults", () => {
       expect(replay.headers["idempotent-replayed"]).toBe("true");
     },
   );
+
+  it.skipIf(SKIP_REDIS)(
+    "recovers a bulk call killed mid-way: applied items are verified, unsent ones sent once",
+    async () => {
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      const sim = await startSimulator({ latencyMs: 300 });
+      cleanups.push(() => sim.close());
+      const oms = { OMS_BASE_URL: sim.url, OMS_API_TOKEN: sim.token, REDIS_URL: redis.url };
+      // One command at a time, so the kill lands with some items applied and the rest never sent.
+      const first = await spawnGateway({ ...oms, OMS_TIMEOUT_MS: "600", BULK_CONCURRENCY: "1" });
+      const key = newKey();
+      const ids = [2661, 2662, 2663, 2664, 2665];
+      const body = JSON.stringify({
+        query: BULK,
+        variables: { inputs: ids.map((id) => input(id, `CHUNK-${id}`)) },
+      });
+      const lost = request(first.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": key },
+        body,
+      }).catch((error: Error) => error);
+      await until(() => sim.requests.filter((r) => r.method === "POST").length === 2, "two commands");
+      first.child.kill("SIGKILL");
+      expect(await lost).toBeInstanceOf(Error);
+      // The second command was in flight: the OMS applies it although nobody hears the answer.
+      await until(() => sim.getPackage(2662)?.shipment?.awb_number === "CHUNK-2662", "the in-flight command");
+
+      const h = await startHarness({ ...oms, OMS_TIMEOUT_MS: "1000" });
+      cleanups.push(() => h.close());
+      const retried = await h.post("/graphql", body, { "idempotency-key": key });
+      expect(retried.status).toBe(200);
+      expect(retried.headers["idempotent-recovered"]).toBe("true");
+      expect(retried.body.data).toStrictEqual({
+        updatePackageShipments: ids.map(() => ({ __typename: "ShipmentUpdated" })),
+      });
+      const commanded = sim.requests.filter((r) => r.method === "POST").map((r) => r.path);
+      expect(commanded.toSorted()).toStrictEqual(ids.map(commandPath));
+      for (const id of ids) expect(sim.getPackage(id)?.shipment?.awb_number).toBe(`CHUNK-${id}`);
+    },
+  );
 });
 if (SKIP_REDIS) console.warn(SKIP_MESSAGE);
 

@@ -561,7 +561,7 @@ describe("npm run import", () => {
       method: "POST",
       path: command(2002),
       times: 1,
-      fault: { kind: "status", status: 503 },
+      fault: { kind: "status", status: 429 },
     });
     const input = await writeInput("lossy.csv", `${HEADER}\n2000,1,AB0,\n2001,1,AB1,\n2002,1,AB2,\n`);
 
@@ -572,7 +572,7 @@ describe("npm run import", () => {
     expect(rows.map(({ packageId, result, code }) => [packageId, result, code])).toStrictEqual([
       ["2000", "ShipmentUpdated", ""],
       ["2001", "CommandFailed", "OMS_OUTCOME_UNKNOWN"],
-      ["2002", "CommandFailed", "OMS_UNAVAILABLE"],
+      ["2002", "CommandFailed", "OMS_RATE_LIMITED"],
     ]);
     expect(rows[1]?.message).not.toBe("");
     expect(run.stdout).toMatch(/^ {2}CommandFailed\s+2$/m);

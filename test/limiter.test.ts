@@ -1,9 +1,10 @@
 /**
  * The process-wide semaphore behind BULK_CONCURRENCY: how many tasks run, in which order the
- * waiting ones start, and that a failing task never keeps its slot.
+ * waiting ones start, that a failing task never keeps its slot, and that lanes (one per bulk call)
+ * take turns for free slots.
  */
 import { describe, expect, it } from "vitest";
-import { Limiter } from "../src/domain/limiter.js";
+import { type Lane, Limiter } from "../src/domain/limiter.js";
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -24,8 +25,8 @@ function deferred<T = void>(): Deferred<T> {
 /** Lets every queued microtask and one macrotask turn run, so started tasks have started. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Tasks that start when the limiter lets them and finish when the test says so. */
-function controlledTasks(limiter: Limiter, count: number) {
+/** Tasks that start when the limiter (or one of its lanes) lets them and finish when the test says so. */
+function controlledTasks(limiter: Pick<Limiter, "run">, count: number) {
   const started: number[] = [];
   const gates = Array.from({ length: count }, () => deferred<number>());
   let running = 0;
@@ -199,6 +200,104 @@ describe("Limiter", () => {
   it("accepts max = 1 and reports it", () => {
     const limiter = new Limiter(1);
     expect(limiter.max).toBe(1);
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.queued).toBe(0);
+  });
+});
+
+describe("Limiter lanes", () => {
+  /** Queues `count` tasks named `<name><i>` on `lane`; each records its start and ends at once. */
+  function queue(lane: Pick<Lane, "run">, name: string, count: number, order: string[]) {
+    return Array.from({ length: count }, (_, i) =>
+      lane.run(async () => {
+        order.push(`${name}${i}`);
+        await settle();
+        return `${name}${i}`;
+      }),
+    );
+  }
+
+  it("serves a small lane that arrives behind a big one after one task, not after all of them", async () => {
+    const limiter = new Limiter(1);
+    const order: string[] = [];
+    const big = queue(limiter.lane(), "a", 6, order);
+    const small = queue(limiter.lane(), "b", 1, order);
+    await Promise.all([...big, ...small]);
+    // a0 held the slot, a1 was first in line; then the lanes alternate.
+    expect(order).toEqual(["a0", "a1", "b0", "a2", "a3", "a4", "a5"]);
+  });
+
+  it("round-robins between every lane with waiting tasks, each lane in its own arrival order", async () => {
+    const limiter = new Limiter(2);
+    const order: string[] = [];
+    const a = queue(limiter.lane(), "a", 4, order);
+    const b = queue(limiter.lane(), "b", 3, order);
+    const c = queue(limiter.lane(), "c", 2, order);
+    expect(limiter.inFlight).toBe(2);
+    expect(limiter.queued).toBe(7);
+    await Promise.all([...a, ...b, ...c]);
+    expect(order).toEqual(["a0", "a1", "a2", "b0", "c0", "a3", "b1", "c1", "b2"]);
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.queued).toBe(0);
+  });
+
+  it("keeps one bound across lanes and the shared lane", async () => {
+    const limiter = new Limiter(3);
+    const lanes = [limiter, limiter.lane(), limiter.lane(), limiter.lane()];
+    const all = lanes.map((lane) => controlledTasks(lane, 4));
+    await settle();
+    const running = () => all.reduce((sum, tasks) => sum + tasks.running, 0);
+    expect(running()).toBe(3);
+    expect(limiter.queued).toBe(13);
+    for (const tasks of all) {
+      for (const gate of tasks.gates) {
+        gate.resolve(0);
+        await settle();
+        expect(running()).toBeLessThanOrEqual(3);
+      }
+    }
+    await Promise.all(all.flatMap((tasks) => tasks.results));
+    expect(Math.max(...all.map((tasks) => tasks.maxRunning))).toBeLessThanOrEqual(3);
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it("close refuses the lane's waiting and later tasks, lets its running one finish, and leaves other lanes alone", async () => {
+    const limiter = new Limiter(1);
+    const closing = limiter.lane();
+    const other = limiter.lane();
+    const running = controlledTasks(closing, 3);
+    const others = controlledTasks(other, 2);
+    await settle();
+    expect(running.started).toEqual([0]);
+    expect(limiter.queued).toBe(4);
+
+    const reason = new Error("deadline passed");
+    closing.close(reason);
+    await expect(running.results[1]).rejects.toBe(reason);
+    await expect(running.results[2]).rejects.toBe(reason);
+    await expect(closing.run(async () => "late")).rejects.toBe(reason);
+    expect(limiter.queued).toBe(2);
+    expect(limiter.inFlight).toBe(1);
+
+    running.gates[0]?.resolve(7);
+    await expect(running.results[0]).resolves.toBe(7);
+    await settle();
+    // The freed slot went to the other lane, not to a refused task.
+    expect(others.started).toEqual([0]);
+    for (const gate of others.gates) gate.resolve(1);
+    await expect(Promise.all(others.results)).resolves.toEqual([1, 1]);
+    expect(running.started).toEqual([0]);
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.queued).toBe(0);
+  });
+
+  it("a closed lane with nothing waiting changes no count", async () => {
+    const limiter = new Limiter(2);
+    const lane = limiter.lane();
+    await expect(lane.run(async () => "done")).resolves.toBe("done");
+    lane.close(new Error("late"));
+    lane.close(new Error("twice"));
+    await expect(limiter.run(async () => "still works")).resolves.toBe("still works");
     expect(limiter.inFlight).toBe(0);
     expect(limiter.queued).toBe(0);
   });

@@ -145,9 +145,13 @@ const cases: Array<{
       headers: { "content-type": "text/html" },
     },
     input: { packageId: "1001", cargoCompanyId: "2", trackingNumber: "SEC-5", transitionId: 41 },
-    errorCode: "OMS_UNAVAILABLE",
-    outcome: "OMS_UNAVAILABLE",
-    calls: [{ route: "command", method: "POST", status: 500 }],
+    // A 500 after sending says nothing of the command: one verification read follows.
+    errorCode: "OMS_OUTCOME_UNKNOWN",
+    outcome: "OMS_OUTCOME_UNKNOWN",
+    calls: [
+      { route: "command", method: "POST", status: 500 },
+      { route: "package", method: "GET", status: 200 },
+    ],
   },
   {
     name: "a command that times out (verified by a read)",

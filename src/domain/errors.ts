@@ -20,6 +20,10 @@ export class OmsError extends Error {
       retryAfterSeconds?: number;
       /** True when a command may have been applied although no answer arrived. */
       maybeApplied?: boolean;
+      /** True when the circuit breaker refused the call: nothing was sent. */
+      circuitOpen?: boolean;
+      /** True when the caller's deadline passed before the call was sent: nothing was sent. */
+      deadlineExceeded?: boolean;
       cause?: unknown;
     } = {},
   ) {

@@ -25,6 +25,11 @@ export interface CallOptions {
   onCall?: (call: OmsCall) => void;
   /** Ask once, without the retries reads usually get: for reads whose count matters. */
   once?: boolean;
+  /**
+   * When the caller stops waiting, in `performance.now()` milliseconds. A call not yet sent by then
+   * is not sent (OmsError with `deadlineExceeded`); one in flight gets at most the time left.
+   */
+  deadlineAt?: number;
 }
 
 /** The arguments of the shipment command once a transition has been chosen. */

@@ -93,12 +93,18 @@ function isCallerFacing(error: GraphQLFormattedError): boolean {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof OmsError) {
-    const { retryAfterSeconds } = original.details;
+    const { retryAfterSeconds, circuitOpen } = original.details;
     return {
       message: original.message,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: original.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
+      extensions: {
+        code: original.code,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        // The code stays OMS_UNAVAILABLE for callers that switch on it; the reason tells them the
+        // gateway refused before sending, so retrying after a pause is safe.
+        ...(circuitOpen ? { reason: "OMS_CIRCUIT_OPEN" } : {}),
+      },
     };
   }
   const limit = limitCode(formatted.message);

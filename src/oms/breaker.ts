@@ -2,8 +2,10 @@
  * A consecutive-failures circuit breaker for the OMS origin. Closed: calls go through and failures
  * are counted; `threshold` failures in a row open it. Open: calls fail at once with
  * BrokenCircuitError, without reaching the OMS. After `halfOpenAfterMs` the next call goes through
- * alone as a probe (half-open; the others still fail fast): its success closes the breaker, its
- * failure opens it again for another period.
+ * alone as a probe (half-open): its success closes the breaker, its failure opens it again for
+ * another period. Calls that arrive while the probe is out wait for its result (up to their own
+ * `maxWaitMs`) and then go through or fail fast with the breaker: the first healthy answer after an
+ * outage should not cost the calls made beside it.
  *
  * Small on purpose: it runs around every OMS call, and a general-purpose policy library cost about
  * 10 µs of CPU per call in promises and events.
@@ -27,11 +29,21 @@ export interface BreakerOptions {
   now?: () => number;
 }
 
+export interface ExecuteOptions {
+  /**
+   * How long the call may wait for a half-open probe's result before it is refused (default 0: it
+   * is refused at once). An open breaker refuses at once whatever this says.
+   */
+  maxWaitMs?: number;
+}
+
 export class CircuitBreaker {
   private current: BreakerState = "closed";
   private failures = 0;
   private openedAt = 0;
   private readonly now: () => number;
+  // Private: calls waiting for the probe; each is woken when the breaker leaves half-open.
+  private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: BreakerOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -42,16 +54,19 @@ export class CircuitBreaker {
   }
 
   /**
-   * Runs `call` unless the breaker is open.
+   * Runs `call` unless the breaker refuses it.
    * @param isFailure whether a thrown error, or an answer, counts as the OMS failing; errors that
    *   do not count are passed on without changing the count.
-   * @throws BrokenCircuitError when the call was not made.
+   * @throws BrokenCircuitError when the call was not made: the breaker is open, the probe that
+   *   was waited for failed, or the wait outlasted `maxWaitMs`.
    */
   async execute<T>(
     call: () => Promise<T>,
     isFailure: (outcome: { error: unknown } | { value: T }) => boolean,
+    options: ExecuteOptions = {},
   ): Promise<T> {
-    const probe = this.admit();
+    // Closed is the hot path: no extra await.
+    const probe = this.current === "closed" ? false : await this.admit(options.maxWaitMs ?? 0);
     let value: T;
     try {
       value = await call();
@@ -65,14 +80,34 @@ export class CircuitBreaker {
     return value;
   }
 
-  // Private: decides whether a call may go; returns true when it is the half-open probe.
-  private admit(): boolean {
-    if (this.current === "closed") return false;
-    if (this.current === "open" && this.now() - this.openedAt >= this.options.halfOpenAfterMs) {
-      this.enter("halfOpen");
-      return true;
+  // Private: decides whether a call may go, waiting out a probe in flight; true for the probe itself.
+  private async admit(maxWaitMs: number): Promise<boolean> {
+    const waitUntil = this.now() + maxWaitMs;
+    for (;;) {
+      if (this.current === "closed") return false;
+      if (this.current === "open") {
+        if (this.now() - this.openedAt < this.options.halfOpenAfterMs) throw new BrokenCircuitError();
+        this.enter("halfOpen");
+        return true;
+      }
+      const left = waitUntil - this.now();
+      if (left <= 0 || !(await this.probeSettles(left))) throw new BrokenCircuitError();
     }
-    throw new BrokenCircuitError();
+  }
+
+  // Private: resolves true when the breaker leaves half-open, false when `ms` pass first.
+  private probeSettles(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve(false);
+      }, ms);
+      this.waiters.add(wake);
+    });
   }
 
   private failed(probe: boolean): void {
@@ -94,5 +129,10 @@ export class CircuitBreaker {
     const changed = state !== this.current;
     this.current = state;
     if (changed) this.options.onStateChange?.(state);
+    if (state !== "halfOpen" && this.waiters.size > 0) {
+      const waiters = [...this.waiters];
+      this.waiters.clear();
+      for (const wake of waiters) wake();
+    }
   }
 }

@@ -12,7 +12,10 @@ import type { OmsHttp, OmsResponse } from "./http.js";
 export interface ResilienceOptions {
   /** Consecutive transport failures (no answer, or a 5xx) that open the breaker. */
   breakerThreshold: number;
-  /** How long the breaker stays open before one call is let through as a probe. */
+  /**
+   * How long the breaker stays open before one call is let through as a probe; calls arriving
+   * while it is out wait for its result within their deadline.
+   */
   halfOpenAfterMs: number;
   /** Tries of a read in all, within the read's one deadline. */
   readAttempts: number;
@@ -57,7 +60,11 @@ export class ResilientOms {
 
   /**
    * Same contract as OmsHttp.send. GETs are retried with jittered backoff on connection failures,
-   * 429 (waiting for Retry-After when it fits) and 502/503/504, all within one deadline.
+   * 429 (waiting for Retry-After when it fits) and 502/503/504, all within one deadline: OMS_TIMEOUT_MS,
+   * or the caller's `deadlineAt` when that comes first. A call that meets a half-open breaker waits
+   * for the probe within the same deadline.
+   * @throws OmsError with `circuitOpen` when the breaker refused the call, or `deadlineExceeded` when
+   *   the caller's deadline passed before it was sent; both with `maybeApplied: false`.
    */
   send(
     method: "GET" | "POST",
@@ -66,8 +73,11 @@ export class ResilientOms {
     body: string | null,
     options?: CallOptions,
   ): Promise<OmsResponse> {
-    if (method !== "GET" || options?.once) return this.once(method, path, route, body, options);
-    return this.withRetries(method, path, route, body, options);
+    const own = performance.now() + this.http.timeoutMs;
+    const caller = options?.deadlineAt;
+    const deadline = caller !== undefined && caller < own ? caller : own;
+    if (method !== "GET" || options?.once) return this.once(method, path, route, body, options, deadline);
+    return this.withRetries(method, path, route, body, options, deadline);
   }
 
   private async withRetries(
@@ -75,19 +85,19 @@ export class ResilientOms {
     path: string,
     route: OmsCall["route"],
     body: string | null,
-    options?: CallOptions,
+    options: CallOptions | undefined,
+    deadline: number,
   ): Promise<OmsResponse> {
-    const deadline = performance.now() + this.http.timeoutMs;
     for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - performance.now();
       let wait: number;
       try {
-        const res = await this.once(method, path, route, body, options, Math.ceil(remaining));
+        const res = await this.once(method, path, route, body, options, deadline);
         if (!RETRYABLE_STATUS.has(res.status) || attempt >= this.options.readAttempts) return res;
         wait = this.delayFor(attempt, res);
         if (performance.now() + wait >= deadline) return res;
       } catch (error) {
-        const transient = error instanceof OmsError && !(error.cause instanceof BrokenCircuitError);
+        const transient =
+          error instanceof OmsError && !error.details.circuitOpen && !error.details.deadlineExceeded;
         if (!transient || attempt >= this.options.readAttempts) throw error;
         wait = this.delayFor(attempt, null);
         if (performance.now() + wait >= deadline) throw error;
@@ -101,19 +111,30 @@ export class ResilientOms {
     path: string,
     route: OmsCall["route"],
     body: string | null,
-    options?: CallOptions,
-    timeoutMs?: number,
+    options: CallOptions | undefined,
+    deadline: number,
   ): Promise<OmsResponse> {
+    const callerDeadline = options?.deadlineAt !== undefined && options.deadlineAt <= deadline;
+    if (deadline - performance.now() < 1) throw notSent(callerDeadline);
     try {
       return await this.breaker.execute(
-        () => this.http.send(method, path, route, body, options, timeoutMs),
-        // No answer, or a 5xx, is the OMS failing; any other answer is the OMS working.
-        (outcome) => ("error" in outcome ? outcome.error instanceof OmsError : outcome.value.status >= 500),
+        () => {
+          const left = deadline - performance.now();
+          if (left < 1) throw notSent(callerDeadline);
+          return this.http.send(method, path, route, body, options, Math.ceil(left));
+        },
+        (outcome) =>
+          "error" in outcome
+            ? isOmsFailure(outcome.error, callerDeadline && performance.now() >= deadline - 1)
+            : outcome.value.status >= 500,
+        { maxWaitMs: deadline - performance.now() },
       );
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
+        if (callerDeadline && performance.now() >= deadline - 1) throw notSent(true, error);
         throw new OmsError("OMS_UNAVAILABLE", "The OMS is failing; calls are paused for a moment.", {
           maybeApplied: false,
+          circuitOpen: true,
           cause: error,
         });
       }
@@ -130,4 +151,21 @@ export class ResilientOms {
     }
     return this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
   }
+}
+
+// Private: no answer, or a 5xx, is the OMS failing; a call cut short by its caller's own deadline
+// says nothing about the OMS, and counting it would let one impatient bulk call open the breaker
+// for everyone.
+function isOmsFailure(error: unknown, cutByCaller: boolean): boolean {
+  return error instanceof OmsError && !error.details.deadlineExceeded && !cutByCaller;
+}
+
+function notSent(callerDeadline: boolean, cause?: unknown): OmsError {
+  return callerDeadline
+    ? new OmsError("OMS_UNAVAILABLE", "The deadline passed before the call was sent to the OMS.", {
+        maybeApplied: false,
+        deadlineExceeded: true,
+        cause,
+      })
+    : new OmsError("OMS_UNAVAILABLE", "The OMS did not answer in time.", { maybeApplied: false, cause });
 }

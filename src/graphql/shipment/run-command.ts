@@ -7,6 +7,7 @@ import type { UpdateShipmentCommand, UpdateShipmentOutcome } from "../../domain/
 import { updateShipment } from "../../domain/update-shipment.js";
 import { parseOmsId } from "../ids.js";
 import { validateInput } from "../validate-input.js";
+import type { BulkDeadline } from "./bulk-deadline.js";
 import { Shipment } from "./shipment.type.js";
 import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
 import {
@@ -39,19 +40,24 @@ export function prepare(
   };
 }
 
-/** Runs a prepared command. OMS transport failures are thrown as OmsError. */
+/**
+ * Runs a prepared command. OMS transport failures are thrown as OmsError.
+ * @param deadline a bulk call's: bounds the item's OMS calls and the package read before them.
+ */
 export async function execute(
   ctx: GatewayContext,
   command: UpdateShipmentCommand,
   path: readonly string[],
+  deadline?: BulkDeadline,
 ): Promise<CommandResult> {
   const outcome = await updateShipment(
     {
       oms: ctx.app.oms,
       transitions: ctx.app.transitions,
-      loadPackage: (id) => ctx.packages.load(id),
+      // The read is shared with the request's other items, so it is not cut; the item stops waiting.
+      loadPackage: deadline ? (id) => deadline.race(ctx.packages.load(id)) : (id) => ctx.packages.load(id),
       forgetPackage: (id) => ctx.forgetPackage(id),
-      callOptions: ctx.callOptions,
+      callOptions: deadline?.callOptions ?? ctx.callOptions,
       clockSkewMs: ctx.app.clockSkewMs,
       recoverSince: ctx.effects.recoverSince,
       onReachedOms: () => {

@@ -114,7 +114,8 @@ export class CommandFailed extends MutationError {
   }
 
   @Field(() => String, {
-    description: "OMS_UNAVAILABLE, OMS_RATE_LIMITED, OMS_UNAUTHORIZED, OMS_OUTCOME_UNKNOWN, ...",
+    description:
+      "OMS_UNAVAILABLE, OMS_RATE_LIMITED, OMS_UNAUTHORIZED, OMS_OUTCOME_UNKNOWN, OMS_CIRCUIT_OPEN (refused by the gateway's circuit breaker before sending), DEADLINE_EXCEEDED (not sent before the bulk call's deadline), ...",
   })
   code!: string;
 

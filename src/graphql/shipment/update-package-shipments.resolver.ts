@@ -2,7 +2,8 @@ import { GraphQLError } from "graphql";
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import type { GatewayContext } from "../../context.js";
 import { OmsError } from "../../domain/errors.js";
-import type { UpdateShipmentCommand } from "../../domain/shipment.js";
+import type { Lane } from "../../domain/limiter.js";
+import { BulkDeadline, deadlineExceeded } from "./bulk-deadline.js";
 import { BulkProgress } from "./bulk-progress.js";
 import { execute, prepare } from "./run-command.js";
 import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
@@ -38,15 +39,22 @@ export class UpdatePackageShipmentsResolver {
     }
     const progress = new BulkProgress(ctx, inputs.length);
     const firstIndexOf = new Map<number, number>();
-    const items = await Promise.all(
-      inputs.map(async (input, index) => {
-        const item = await runItem(ctx, input, index, firstIndexOf);
-        progress.done(ctx.recordResult("updatePackageShipments", item));
-        return item;
-      }),
-    );
-    ctx.stats.outcome = progress.summary();
-    return items;
+    // Its own lane: this call's items take turns with other bulk calls' items for the OMS slots.
+    const lane = ctx.app.bulkLimiter.lane();
+    const deadline = new BulkDeadline(ctx.app.bulkDeadlineMs, ctx.callOptions, (error) => lane.close(error));
+    try {
+      const items = await Promise.all(
+        inputs.map(async (input, index) => {
+          const item = await runItem(ctx, input, index, firstIndexOf, lane, deadline);
+          progress.done(ctx.recordResult("updatePackageShipments", item));
+          return item;
+        }),
+      );
+      ctx.stats.outcome = progress.summary();
+      return items;
+    } finally {
+      deadline.dispose();
+    }
   }
 }
 
@@ -55,6 +63,8 @@ async function runItem(
   input: UpdatePackageShipmentInput,
   index: number,
   firstIndexOf: Map<number, number>,
+  lane: Lane,
+  deadline: BulkDeadline,
 ): Promise<Item> {
   const path = ["inputs", String(index)];
   const prepared = prepare(input, path);
@@ -62,26 +72,35 @@ async function runItem(
   const first = firstIndexOf.get(prepared.packageId);
   if (first !== undefined) return duplicate(path, prepared.packageId, first);
   firstIndexOf.set(prepared.packageId, index);
-  return ctx.app.bulkLimiter.run(() => executeItem(ctx, prepared, path));
+  try {
+    return await lane.run(() =>
+      deadline.passed ? Promise.reject(deadlineExceeded()) : execute(ctx, prepared, path, deadline),
+    );
+  } catch (error) {
+    return failed(ctx, error, prepared.packageId, path);
+  }
 }
 
 // Private: one item's transport failure must not fail the call, so it becomes that item's result.
-async function executeItem(
-  ctx: GatewayContext,
-  command: UpdateShipmentCommand,
-  path: string[],
-): Promise<Item> {
-  try {
-    return await execute(ctx, command, path);
-  } catch (error) {
-    const packageId = String(command.packageId);
-    if (error instanceof OmsError) {
-      return CommandFailed.of(error.message, error.code, packageId, error.code !== "OMS_OUTCOME_UNKNOWN");
+function failed(ctx: GatewayContext, error: unknown, id: number, path: string[]): CommandFailed {
+  const packageId = String(id);
+  if (error instanceof OmsError) {
+    // Refused here before anything was sent: known not applied, and worth sending again later;
+    // unless an earlier, interrupted run of this request may have sent it.
+    const known = ctx.effects.recoverSince === null;
+    const message = known ? error.message : `${error.message} ${EARLIER_RUN}`;
+    if (error.details.circuitOpen) return CommandFailed.of(message, "OMS_CIRCUIT_OPEN", packageId, known);
+    if (error.details.deadlineExceeded) {
+      return CommandFailed.of(message, "DEADLINE_EXCEEDED", packageId, known);
     }
-    ctx.app.log.error({ requestId: ctx.requestId, err: error, path }, "unexpected error in a bulk item");
-    return CommandFailed.of("Internal server error", "INTERNAL_SERVER_ERROR", packageId, false);
+    return CommandFailed.of(error.message, error.code, packageId, error.code !== "OMS_OUTCOME_UNKNOWN");
   }
+  ctx.app.log.error({ requestId: ctx.requestId, err: error, path }, "unexpected error in a bulk item");
+  return CommandFailed.of("Internal server error", "INTERNAL_SERVER_ERROR", packageId, false);
 }
+
+const EARLIER_RUN =
+  "An earlier, interrupted attempt of this request may have sent it: read the package before sending it again.";
 
 function duplicate(path: string[], packageId: number, first: number): ValidationError {
   const message = `Package ${packageId} is already updated by inputs[${first}] in this call; it was not sent again.`;
