@@ -7,7 +7,9 @@
  * - at most one applied command per package per request (per idempotency key); with the memory
  *   store, doubles across a gateway restart are counted apart, as that store cannot prevent them;
  * - an attempt whose command was applied during a SIGTERM drain got its answer;
- * - a key is not left "in progress" after its work stopped.
+ * - a key is not left "in progress" after its work stopped;
+ * - every answer is about the request's own packages (a key's scope is its caller), and a retry
+ *   spelled differently is not refused as a reused key.
  */
 import type { CommandRecord, CountingOms } from "../helpers/counting-oms.js";
 import type { AnswerClass } from "./classify.js";
@@ -30,6 +32,8 @@ export type ViolationKind =
   | "not-run-but-ran"
   | "applied-twice"
   | "drain-lost-answer"
+  | "answer-of-another-request"
+  | "key-refused-as-reused"
   | "key-stuck-in-progress";
 
 /** How long after a storm the gateway's breaker may still refuse calls: its half-open delay and a probe. */
@@ -40,6 +44,9 @@ const ATTEMPT_RULE: Partial<Record<ViolationKind, string>> = {
   "updated-not-applied": "answered ShipmentUpdated; the OMS applied nothing",
   "not-run-but-ran": 'answered "not run"; the OMS applied the command while it ran',
   "drain-lost-answer": "lost its answer during a SIGTERM drain; its command was applied",
+  "answer-of-another-request": "answered about another package or tracking number",
+  "key-refused-as-reused":
+    "was refused as a reused key, though the key was only ever sent again for the same request",
 };
 
 export interface Violation {
@@ -118,6 +125,12 @@ function checkItem(
     if (got204 && answer !== "updated" && !killed(attempt, context.events)) note("204-not-reported", n);
     if (answer === "not-run" && ranDuring) note("not-run-but-ran", n);
     if (answer === "lost" && ranDuring && drained(attempt, context.events)) note("drain-lost-answer", n);
+    const about = attempt.items[index]?.about;
+    const planned = plan.items[index];
+    if (about !== undefined && about !== planned?.values.awb_number && about !== String(planned?.packageId)) {
+      note("answer-of-another-request", n);
+    }
+    if (attempt.items[index]?.code === "IDEMPOTENCY_KEY_REUSED") note("key-refused-as-reused", n);
   }
   for (const [kind, numbers] of byKind) flag(kind, `${ATTEMPT_RULE[kind]} (attempt ${numbers.join(", ")})`);
   // The memory store forgets every key when the gateway restarts: a retry after a restart runs the
@@ -125,7 +138,7 @@ function checkItem(
   const firstApplied = applied[0]?.receivedAt;
   const forgotten = (to: number) =>
     context.store === "memory" &&
-    plan.keyed &&
+    plan.key !== null &&
     firstApplied !== undefined &&
     restartBetween(firstApplied, to, context.events);
   let memoryRestart: string | null = null;
@@ -143,7 +156,7 @@ function checkItem(
   return {
     requestId: plan.id,
     packageId,
-    keyed: plan.keyed,
+    keyed: plan.key !== null,
     label,
     final,
     applied: applied.length,

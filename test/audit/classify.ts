@@ -25,6 +25,8 @@ export interface ItemAnswer {
   code: string;
   /** The error's message, when the answer has one. */
   message?: string;
+  /** What the union member names: its package id, or the tracking number of a ShipmentUpdated. */
+  about?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -63,17 +65,20 @@ export function classifyAnswer(
 function member(item: Json): ItemAnswer {
   const typename = String(item.__typename);
   switch (typename) {
-    case "ShipmentUpdated":
-      return { class: "updated", code: typename };
+    case "ShipmentUpdated": {
+      const shipment = isObject(item.shipment) ? item.shipment : {};
+      return { class: "updated", code: typename, about: String(shipment.trackingNumber) };
+    }
     case "ValidationError":
       return { class: "not-applied", code: typename };
     case "CommandRejected":
-      return { class: "not-applied", code: String(item.code ?? typename) };
+      return { class: "not-applied", code: String(item.code ?? typename), about: String(item.packageId) };
     case "CommandFailed":
       return {
         class: item.outcomeKnown === false ? "unknown" : "not-run",
         code: String(item.code),
         message: String(item.message),
+        about: String(item.packageId),
       };
     default:
       return { class: "not-run", code: `UNEXPECTED_${typename}` };

@@ -47,8 +47,6 @@ export interface AuditReport {
 }
 
 const OMS_TOKEN = "audit-oms-token";
-/** The gateway's breaker half-opens after OMS_BREAKER_HALF_OPEN_MS (1 s), plus a margin. */
-const BREAKER_SETTLE_MS = 1_500;
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const started = Date.now();
@@ -134,7 +132,7 @@ async function sendAll(
       const plan = queue[next++] as PlannedRequest;
       if (plan.trigger === "breaker-storm") triggers.fire("breaker-storm");
       // A process fault must meet a request that reaches the OMS, not one refused by an open breaker.
-      else if (plan.trigger) await until(running.oms.stormEndsAt + BREAKER_SETTLE_MS);
+      else if (plan.trigger) await until(running.oms.healedAt);
       await running.send(plan);
       if (triggers.pending(plan)) {
         log(`request ${plan.id} reached the OMS with no command; its ${plan.trigger} is fired now`);

@@ -11,6 +11,8 @@ import type { AuditRedis } from "./redis.js";
 import { LATE_IN_DRAIN, type PlannedRequest, type ProcessFault } from "./schedule.js";
 
 const STORM_MS = 2_500;
+/** The healthy spell after a storm: the gateway's breaker half-opens after 1 s and its probe succeeds. */
+export const STORM_HEAL_MS = 2_000;
 const REDIS_DOWN_MS = 800;
 /** Late arrivals in a drain come this long before its grace period ends: less than the OMS deadline. */
 const LATE_BEFORE_GRACE_ENDS_MS = 700;
@@ -61,7 +63,7 @@ export async function runProcessFault(
   const at = Date.now();
   switch (fault) {
     case "breaker-storm":
-      running.oms.storm(STORM_MS);
+      running.oms.storm(STORM_MS, STORM_HEAL_MS);
       events.push({ fault, at, until: at + STORM_MS });
       return;
     case "redis-kill": {

@@ -23,7 +23,11 @@ export interface PlannedItem {
 export interface PlannedRequest {
   id: number;
   kind: "single" | "bulk";
-  keyed: boolean;
+  /**
+   * The Idempotency-Key, or null. Now and then a caller sends the key text the other caller used
+   * for its own request: keys are scoped per caller, so each must still get its own answer.
+   */
+  key: string | null;
   /** Which of the two callers sends it. */
   caller: 0 | 1;
   /** Selects `ShipmentUpdated.package`, which costs a read after the command. */
@@ -51,6 +55,7 @@ const FAULT_WEIGHT = 4;
 const FIVE_XX = [500, 502, 504] as const;
 /** Requests sent late into each drain. */
 export const LATE_IN_DRAIN = 4;
+const SHARED_KEY_CHANCE = 0.25;
 const REQUESTS_PER_CYCLE = 100;
 
 /** The same options always give the same schedule. */
@@ -68,6 +73,7 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
   });
   let nextPackage = FIRST_PACKAGE_ID;
   const requests: PlannedRequest[] = [];
+  const unsharedKeyOf: [string | null, string | null] = [null, null];
   for (let id = 0; id < options.requests; id++) {
     const trigger = triggers.get(id);
     const shape = trigger ? triggerShape(trigger) : null;
@@ -81,11 +87,24 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       if (shape?.delayMs) command.delayMs = shape.delayMs;
       items.push(item(nextPackage++, `AUD-${options.seed}-${id}-${i}`, command, prng));
     }
+    const keyed = shape ? true : prng.chance(0.7);
+    const caller = prng.chance(0.5) ? 0 : 1;
+    let key: string | null = null;
+    if (keyed) {
+      const other = unsharedKeyOf[1 - caller] ?? null;
+      if (other !== null && prng.chance(SHARED_KEY_CHANCE)) {
+        key = other;
+        unsharedKeyOf[1 - caller] = null;
+      } else {
+        key = `audit-${options.seed}-${id}`;
+        unsharedKeyOf[caller] = key;
+      }
+    }
     requests.push({
       id,
       kind,
-      keyed: shape ? true : prng.chance(0.7),
-      caller: prng.chance(0.5) ? 0 : 1,
+      key,
+      caller,
       selectPackage: prng.chance(0.5),
       items,
       ...(trigger ? { trigger } : {}),
@@ -100,7 +119,7 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       requests.push({
         id,
         kind: "single",
-        keyed: true,
+        key: `audit-${options.seed}-${id}`,
         caller: 0,
         selectPackage: false,
         items,

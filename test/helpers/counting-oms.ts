@@ -6,7 +6,8 @@
  * What a command gets is planned per tracking number (each request of the outcome audit sends
  * numbers of its own): the first command carrying a planned number gets the planned fault, any
  * later one (a re-send) is applied normally, except that a 400 or 406 verdict stays the same. A
- * breaker storm makes every call fail for a while.
+ * breaker storm makes every call fail for a while, then heals: the first few commands after it are
+ * applied and answered 204 (their planned faults wait), so the gateway's breaker probe succeeds.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -37,6 +38,8 @@ export const CARGO_COMPANIES = [
   { id: 3, name: "MNG Kargo", erp_code: "mng-kargo", shipping_company: "mng" },
 ];
 
+/** Commands answered 204 right after a storm: the breaker's probe, and a couple beside it. */
+const HEALING_COMMANDS = 3;
 const COMMAND_PATH = /^\/api\/v1\/oms\/packages\/(\d+)\/command\/$/;
 const PACKAGE_PATH = /^\/api\/v1\/oms\/packages\/(\d+)\/$/;
 
@@ -48,6 +51,8 @@ export class CountingOms {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: http.Server;
   private stormUntil = 0;
+  private healedUntil = 0;
+  private healingLeft = 0;
   private port = 0;
 
   private constructor(private readonly options: CountingOmsOptions) {
@@ -78,14 +83,19 @@ export class CountingOms {
     if (planned.fault.startsWith("holds-values")) this.packages.get(packageId).shipment = { ...values };
   }
 
-  /** Every call fails with 503, applying nothing, for `ms`. */
-  storm(ms: number): void {
+  /**
+   * Every call fails with 503, applying nothing, for `ms`; then the next HEALING_COMMANDS commands
+   * within `healMs` succeed whatever was planned for them.
+   */
+  storm(ms: number, healMs: number): void {
     this.stormUntil = Date.now() + ms;
+    this.healedUntil = this.stormUntil + healMs;
+    this.healingLeft = HEALING_COMMANDS;
   }
 
-  /** When the last storm ends (epoch ms); 0 when there was none. */
-  get stormEndsAt(): number {
-    return this.stormUntil;
+  /** When the last storm and the spell after it end (epoch ms); 0 when there was none. */
+  get healedAt(): number {
+    return this.healedUntil;
   }
 
   /** The commands received for a package, in arrival order. */
@@ -138,10 +148,12 @@ export class CountingOms {
     const values = parseCommand(text);
     if (values === null)
       return json(res, 400, { error: { non_field_errors: ["Bad body."] }, status_code: 400 });
-    const planned = this.plans.get(values.awb_number);
+    const healing = !storming && Date.now() < this.healedUntil && this.healingLeft > 0;
+    if (healing) this.healingLeft--;
+    const planned = storming || healing ? undefined : this.plans.get(values.awb_number);
     // The OMS's verdict on the input does not change when the same command is sent again.
     const verdict = planned?.fault === "400" || planned?.fault === "406";
-    if (planned && !storming && !verdict) this.plans.delete(values.awb_number);
+    if (planned && !verdict) this.plans.delete(values.awb_number);
     const fault = storming ? "breaker-storm" : (planned?.fault ?? "normal");
     const record: CommandRecord = {
       packageId,
@@ -154,7 +166,7 @@ export class CountingOms {
     };
     this.commands.set(packageId, [...this.commandsFor(packageId), record]);
     this.options.onCommand?.(record);
-    if (planned?.delayMs && !storming) await this.sleep(planned.delayMs);
+    if (planned?.delayMs) await this.sleep(planned.delayMs);
     const action = ACTIONS[fault];
     if (action.apply) {
       record.applied = true;
@@ -170,8 +182,7 @@ export class CountingOms {
       await this.sleep(this.options.lateMs);
       if (res.destroyed) return;
     }
-    const status =
-      answer === "5xx" ? (storming ? 503 : (planned?.status ?? 503)) : answer === "late-406" ? 406 : answer;
+    const status = answer === "5xx" ? (planned?.status ?? 503) : answer === "late-406" ? 406 : answer;
     record.answered = status;
     if (status === 204) return void res.writeHead(204).end();
     json(res, status, ERROR_BODIES[status] ?? { detail: "Upstream failed." });
