@@ -122,7 +122,9 @@ function checkItem(
     const ranDuring = applied.some((c) => within(c, attempt));
     if (answer === "updated" && applied.length === 0) note("updated-not-applied", n);
     const got204 = commands.some((c) => c.answered === 204 && within(c, attempt));
-    if (got204 && answer !== "updated" && !killed(attempt, context.events)) note("204-not-reported", n);
+    // A 409 says only that the key is busy; the command answered 204 belongs to the run holding it.
+    const claims = answer !== "updated" && answer !== "in-progress";
+    if (got204 && claims && !killed(attempt, context.events)) note("204-not-reported", n);
     if (answer === "not-run" && ranDuring) note("not-run-but-ran", n);
     if (answer === "lost" && ranDuring && drained(attempt, context.events)) note("drain-lost-answer", n);
     const about = attempt.items[index]?.about;
@@ -173,8 +175,9 @@ function labelOf(
   commands: readonly CommandRecord[],
   events: readonly ProcessEvent[],
 ): string {
+  // The first one it met: a request retried for seconds may meet several.
   const hit = events.filter((e) => log.attempts.some((attempt) => hits(e, attempt)));
-  if (hit.length > 0) return [...new Set(hit.map((e) => e.fault))].join("+");
+  if (hit.length > 0) return hit.reduce((a, b) => (b.at < a.at ? b : a)).fault;
   if (commands[0]) return commands[0].fault;
   // Refused before sending by a breaker a storm opened (it stays open a moment after the storm).
   const storm = events.some(
@@ -192,6 +195,7 @@ function hits(event: ProcessEvent, attempt: Attempt): boolean {
     case "breaker-storm":
       return false;
     case "redis-kill":
+    case "redis-pause":
       return attempt.startedAt <= event.until && attempt.endedAt >= event.at;
     case "gateway-kill":
     case "sigterm-drain":

@@ -53,7 +53,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const log = options.log ?? (() => undefined);
   const omsTimeoutMs = options.omsTimeoutMs ?? 1_000;
   const processFaults =
-    options.processFaults ?? PROCESS_FAULTS.filter((f) => f !== "redis-kill" || options.store === "redis");
+    options.processFaults ??
+    PROCESS_FAULTS.filter((f) => !f.startsWith("redis") || options.store === "redis");
   const schedule = buildSchedule({ seed: options.seed, requests: options.requests, processFaults });
   const events: ProcessEvent[] = [];
   const faultsRunning: Promise<void>[] = [];

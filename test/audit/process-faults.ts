@@ -14,6 +14,8 @@ const STORM_MS = 2_500;
 /** The healthy spell after a storm: the gateway's breaker half-opens after 1 s and its probe succeeds. */
 export const STORM_HEAL_MS = 2_000;
 const REDIS_DOWN_MS = 800;
+/** Longer than the gateway's Redis command timeout (its OMS deadline), so commands in flight fail. */
+const REDIS_PAUSE_MS = 2_000;
 /** Late arrivals in a drain come this long before its grace period ends: less than the OMS deadline. */
 const LATE_BEFORE_GRACE_ENDS_MS = 700;
 
@@ -72,6 +74,13 @@ export async function runProcessFault(
       await running.redis?.kill();
       await new Promise((resolve) => setTimeout(resolve, REDIS_DOWN_MS));
       await running.redis?.restart();
+      event.until = Date.now();
+      return;
+    }
+    case "redis-pause": {
+      const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
+      events.push(event);
+      await running.redis?.pause(REDIS_PAUSE_MS);
       event.until = Date.now();
       return;
     }

@@ -49,6 +49,15 @@ export class AuditRedis {
     await exited;
   }
 
+  /** SIGSTOP, then SIGCONT after `ms`: a Redis that hangs (swapping, a long fork) without dying. */
+  async pause(ms: number): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    child.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    child.kill("SIGCONT");
+  }
+
   async restart(): Promise<void> {
     await this.kill();
     await this.spawn();

@@ -11,7 +11,13 @@ import {
 import { Prng } from "./prng.js";
 
 // In this order through the run: the drain last, so its late arrivals meet a settled breaker.
-export const PROCESS_FAULTS = ["breaker-storm", "redis-kill", "gateway-kill", "sigterm-drain"] as const;
+export const PROCESS_FAULTS = [
+  "breaker-storm",
+  "redis-kill",
+  "redis-pause",
+  "gateway-kill",
+  "sigterm-drain",
+] as const;
 export type ProcessFault = (typeof PROCESS_FAULTS)[number];
 
 export interface PlannedItem {
@@ -56,6 +62,7 @@ const FIVE_XX = [500, 502, 504] as const;
 /** Requests sent late into each drain. */
 export const LATE_IN_DRAIN = 4;
 const SHARED_KEY_CHANCE = 0.25;
+const MIN_PLANS_PER_FAULT = 4;
 const REQUESTS_PER_CYCLE = 100;
 
 /** The same options always give the same schedule. */
@@ -110,6 +117,7 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       ...(trigger ? { trigger } : {}),
     });
   }
+  ensureEveryFault(requests, prng);
   const drains = faults.filter((fault) => fault === "sigterm-drain").length;
   if (drains > 0) {
     for (let k = 0; k < LATE_IN_DRAIN * drains; k++) {
@@ -130,6 +138,20 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
   return requests;
 }
 
+// Private: a short run must still plan every fault a few times, or a clean result could mean
+// only that the schedule missed the fault; some `normal` items are turned into the missing ones.
+function ensureEveryFault(requests: PlannedRequest[], prng: Prng): void {
+  const plain = requests.filter((r) => !r.trigger).flatMap((r) => r.items);
+  const normal = plain.filter((i) => i.command.fault === "normal");
+  for (const fault of COMMAND_FAULTS) {
+    let missing = MIN_PLANS_PER_FAULT - plain.filter((i) => i.command.fault === fault).length;
+    while (missing-- > 0 && normal.length > 0) {
+      const chosen = normal.splice(prng.int(0, normal.length - 1), 1)[0] as PlannedItem;
+      chosen.command = { fault, ...(fault.includes("5xx") ? { status: prng.pick(FIVE_XX) } : {}) };
+    }
+  }
+}
+
 function item(packageId: number, awb: string, command: PlannedCommand, prng: Prng): PlannedItem {
   const values = {
     awb_number: awb,
@@ -146,6 +168,7 @@ function triggerShape(fault: ProcessFault): { size: number; delayMs: number } | 
     case "gateway-kill":
       return { size: 40, delayMs: 60 };
     case "redis-kill":
+    case "redis-pause":
       return { size: 6, delayMs: 300 };
     case "sigterm-drain":
       return { size: 6, delayMs: 400 };
