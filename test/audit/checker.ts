@@ -14,16 +14,9 @@
 import type { CommandRecord, CountingOms } from "../helpers/counting-oms.js";
 import type { AnswerClass } from "./classify.js";
 import type { Attempt, RequestLog } from "./client.js";
-import type { ProcessFault } from "./schedule.js";
+import { drained, killed, labelOf, type ProcessEvent, restartBetween, within } from "./timeline.js";
 
-export interface ProcessEvent {
-  fault: ProcessFault;
-  at: number;
-  /** When it was over: the storm healed, Redis or the gateway was back. */
-  until: number;
-  /** The gateway process it hit (gateway faults only). */
-  generation?: number;
-}
+export type { ProcessEvent };
 
 export type ViolationKind =
   | "204-not-reported"
@@ -35,9 +28,6 @@ export type ViolationKind =
   | "answer-of-another-request"
   | "key-refused-as-reused"
   | "key-stuck-in-progress";
-
-/** How long after a storm the gateway's breaker may still refuse calls: its half-open delay and a probe. */
-const STORM_AFTERMATH_MS = 2_000;
 
 const ATTEMPT_RULE: Partial<Record<ViolationKind, string>> = {
   "204-not-reported": "did not answer ShipmentUpdated; the OMS answered its command 204",
@@ -60,7 +50,6 @@ export interface Violation {
 export interface ItemVerdict {
   requestId: number;
   packageId: number;
-  keyed: boolean;
   label: string;
   final: AnswerClass;
   applied: number;
@@ -101,10 +90,8 @@ function checkItem(
 ): ItemVerdict {
   const { plan, attempts } = log;
   const packageId = plan.items[index]?.packageId as number;
-  const applied = commands.filter((c) => c.applied);
   const label = labelOf(log, commands, context.events);
-  const last = attempts.at(-1) as Attempt;
-  const final = last.items[index]?.class ?? "lost";
+  const final = (attempts.at(-1) as Attempt).items[index]?.class ?? "lost";
   const violations: Violation[] = [];
   const flag = (kind: ViolationKind, why: string) =>
     violations.push({
@@ -114,27 +101,65 @@ function checkItem(
       label,
       detail: describe(why, log, index, commands),
     });
+  for (const [kind, numbers] of attemptViolations(log, index, commands, context.events)) {
+    flag(kind, `${ATTEMPT_RULE[kind]} (attempt ${numbers.join(", ")})`);
+  }
+  const memoryRestart = finalViolations(log, index, commands, context, flag);
+  return {
+    requestId: plan.id,
+    packageId,
+    label,
+    final,
+    applied: commands.filter((c) => c.applied).length,
+    sent: commands.length,
+    memoryRestart,
+    violations,
+  };
+}
 
+// Private: what each attempt's answer claimed, held against what the OMS did while it ran.
+// @returns the attempt numbers (from 1) of each kind of violation
+function attemptViolations(
+  { plan, attempts }: RequestLog,
+  index: number,
+  commands: readonly CommandRecord[],
+  events: readonly ProcessEvent[],
+): Map<ViolationKind, number[]> {
+  const applied = commands.filter((c) => c.applied);
+  const planned = plan.items[index];
   const byKind = new Map<ViolationKind, number[]>();
   const note = (kind: ViolationKind, n: number) => byKind.set(kind, [...(byKind.get(kind) ?? []), n + 1]);
   for (const [n, attempt] of attempts.entries()) {
-    const answer = attempt.items[index]?.class;
+    const answer = attempt.items[index];
     const ranDuring = applied.some((c) => within(c, attempt));
-    if (answer === "updated" && applied.length === 0) note("updated-not-applied", n);
+    if (answer?.class === "updated" && applied.length === 0) note("updated-not-applied", n);
     const got204 = commands.some((c) => c.answered === 204 && within(c, attempt));
     // A 409 says only that the key is busy; the command answered 204 belongs to the run holding it.
-    const claims = answer !== "updated" && answer !== "in-progress";
-    if (got204 && claims && !killed(attempt, context.events)) note("204-not-reported", n);
-    if (answer === "not-run" && ranDuring) note("not-run-but-ran", n);
-    if (answer === "lost" && ranDuring && drained(attempt, context.events)) note("drain-lost-answer", n);
-    const about = attempt.items[index]?.about;
-    const planned = plan.items[index];
+    const claims = answer?.class !== "updated" && answer?.class !== "in-progress";
+    if (got204 && claims && !killed(attempt, events)) note("204-not-reported", n);
+    if (answer?.class === "not-run" && ranDuring) note("not-run-but-ran", n);
+    if (answer?.class === "lost" && ranDuring && drained(attempt, events)) note("drain-lost-answer", n);
+    const about = answer?.about;
     if (about !== undefined && about !== planned?.values.awb_number && about !== String(planned?.packageId)) {
       note("answer-of-another-request", n);
     }
-    if (attempt.items[index]?.code === "IDEMPOTENCY_KEY_REUSED") note("key-refused-as-reused", n);
+    if (answer?.code === "IDEMPOTENCY_KEY_REUSED") note("key-refused-as-reused", n);
   }
-  for (const [kind, numbers] of byKind) flag(kind, `${ATTEMPT_RULE[kind]} (attempt ${numbers.join(", ")})`);
+  return byKind;
+}
+
+// Private: what the caller ends up believing, and how often the OMS applied the command.
+// @returns what a memory-store restart explains instead of a violation, if anything
+function finalViolations(
+  { plan, attempts }: RequestLog,
+  index: number,
+  commands: readonly CommandRecord[],
+  context: CheckContext,
+  flag: (kind: ViolationKind, why: string) => void,
+): string | null {
+  const applied = commands.filter((c) => c.applied);
+  const last = attempts.at(-1) as Attempt;
+  const final = last.items[index]?.class ?? "lost";
   // The memory store forgets every key when the gateway restarts: a retry after a restart runs the
   // request again. What follows from that is counted apart, as a known limit of that store.
   const firstApplied = applied[0]?.receivedAt;
@@ -150,81 +175,12 @@ function checkItem(
     else flag("applied-reported-failed", `the final answer is "${final}"; the OMS applied the command`);
   }
   if (applied.length > 1) {
-    if (forgotten((applied.at(-1) as CommandRecord).receivedAt))
+    if (forgotten((applied.at(-1) as CommandRecord).receivedAt)) {
       memoryRestart = "applied again after a restart";
-    else flag("applied-twice", `the OMS applied ${applied.length} commands for one request`);
+    } else flag("applied-twice", `the OMS applied ${applied.length} commands for one request`);
   }
   if (final === "in-progress") flag("key-stuck-in-progress", "every retry was answered 409 in progress");
-  return {
-    requestId: plan.id,
-    packageId,
-    keyed: plan.key !== null,
-    label,
-    final,
-    applied: applied.length,
-    sent: commands.length,
-    memoryRestart,
-    violations,
-  };
-}
-
-// Private: a request hit by a process fault is shown under it; otherwise under what its first
-// command got from the OMS (a storm included).
-function labelOf(
-  log: RequestLog,
-  commands: readonly CommandRecord[],
-  events: readonly ProcessEvent[],
-): string {
-  // The first one it met: a request retried for seconds may meet several.
-  const hit = events.filter((e) => log.attempts.some((attempt) => hits(e, attempt)));
-  if (hit.length > 0) return hit.reduce((a, b) => (b.at < a.at ? b : a)).fault;
-  if (commands[0]) return commands[0].fault;
-  // Refused before sending by a breaker a storm opened (it stays open a moment after the storm).
-  const storm = events.some(
-    (e) =>
-      e.fault === "breaker-storm" &&
-      log.attempts.some((a) => a.startedAt <= e.until + STORM_AFTERMATH_MS && a.endedAt >= e.at),
-  );
-  return storm ? "breaker-storm" : "not-sent";
-}
-
-// Private: a gateway fault hits the attempts sent to that gateway that had not ended when it came;
-// a Redis fault, the attempts that overlapped the outage.
-function hits(event: ProcessEvent, attempt: Attempt): boolean {
-  switch (event.fault) {
-    case "breaker-storm":
-      return false;
-    case "redis-kill":
-    case "redis-pause":
-      return attempt.startedAt <= event.until && attempt.endedAt >= event.at;
-    case "gateway-kill":
-    case "sigterm-drain":
-      return attempt.generation === event.generation && attempt.endedAt >= event.at;
-  }
-}
-
-function within(command: CommandRecord, attempt: Attempt): boolean {
-  return command.receivedAt >= attempt.startedAt && command.receivedAt <= attempt.endedAt;
-}
-
-function killed(attempt: Attempt, events: readonly ProcessEvent[]): boolean {
-  return events.some((e) => e.fault === "gateway-kill" && hits(e, attempt));
-}
-
-function drained(attempt: Attempt, events: readonly ProcessEvent[]): boolean {
-  return events.some(
-    (e) =>
-      e.fault === "sigterm-drain" &&
-      e.generation === attempt.generation &&
-      attempt.endedAt >= e.at &&
-      attempt.startedAt <= e.until,
-  );
-}
-
-function restartBetween(from: number, to: number, events: readonly ProcessEvent[]): boolean {
-  return events.some(
-    (e) => (e.fault === "gateway-kill" || e.fault === "sigterm-drain") && e.until >= from && e.at <= to,
-  );
+  return memoryRestart;
 }
 
 function describe(why: string, log: RequestLog, index: number, commands: readonly CommandRecord[]): string {
