@@ -766,6 +766,8 @@ describe("hostile requests to /graphql", () => {
       ["a right-to-left override", "AR\u202e1"],
       ["a lone surrogate", "AR\ud8001"],
       ["a private-use character", "AR\ue0001"],
+      ["a line separator (U+2028)", "AR\u20281"],
+      ["a paragraph separator (U+2029)", "AR\u20291"],
     ])("refuses %s in a trackingNumber as INVALID_CHARACTERS, with no command", async (_, trackingNumber) => {
       const res = await postJson(h, { query: SINGLE, variables: { input: valid({ trackingNumber }) } });
 
@@ -1213,7 +1215,7 @@ const PROPERTY_TIMEOUT_MS = 60_000;
 
 const COMMAND_PATH = /^\/api\/v1\/oms\/packages\/[1-9]\d*\/(command\/)?$/;
 const COMMAND_KEYS = ["transition_id", "awb_number", "cargo_company", "query_number"];
-const PRINTABLE = /^[^\p{C}]*$/u;
+const PRINTABLE = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
 const LOCAL_CODES = ["INVALID_ID", "INVALID_LENGTH", "INVALID_CHARACTERS", "OUT_OF_RANGE"];
 const SINGLE_MEMBERS = ["ShipmentUpdated", "ValidationError", "CommandRejected"];
 const BULK_MEMBERS = [...SINGLE_MEMBERS, "CommandFailed"];
@@ -1307,7 +1309,7 @@ const text = fc.oneof(
     weight: 2,
     arbitrary: fc
       .tuple(
-        fc.constantFrom("A", "🚚", "Ş", "A\ufe0f", "e\u0301", "\u0000", "\u202e", "\ud800"),
+        fc.constantFrom("A", "🚚", "Ş", "A\ufe0f", "e\u0301", "\u0000", "\u202e", "\ud800", "\u2028"),
         fc.integer({ min: 1, max: 80 }),
       )
       .map(([unit, n]) => unit.repeat(n)),
