@@ -56,7 +56,7 @@ function digest(value: string): Buffer {
 
 /**
  * The caller check of /graphql: an API key, or (when configured) a JWT signed by a key of the
- * JWKS, with pinned issuer, audience and algorithms. The key set is fetched and cached by jose.
+ * JWKS, with pinned issuer, audience and algorithms, and an expiry. The key set is fetched and cached by jose.
  */
 export function createCallerAuth(
   keys: readonly string[],
@@ -65,7 +65,13 @@ export function createCallerAuth(
   const keyCheck = createCallerCheck(keys);
   if (jwt === null) return keyCheck;
   const jwks = createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
-  const options = { issuer: jwt.issuer, audience: jwt.audience, algorithms: [...jwt.algorithms] };
+  const options = {
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    algorithms: [...jwt.algorithms],
+    // jose checks `exp` only when present; a token without one would be valid for ever once leaked.
+    requiredClaims: ["exp"],
+  };
   return async (authorization) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
     if (token === undefined) return false;
