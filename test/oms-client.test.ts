@@ -385,6 +385,15 @@ describe("command answers (mapCommandResponse)", () => {
     expect(parseRetryAfter("soon", now)).toBeUndefined();
   });
 
+  it("caps Retry-After at an hour and ignores a value too large to be a number", () => {
+    const now = Date.parse("Wed, 21 Oct 2015 07:26:00 GMT");
+    expect(parseRetryAfter("3600", now)).toBe(3600);
+    expect(parseRetryAfter("3601", now)).toBe(3600);
+    expect(parseRetryAfter("99999999999999999999999", now)).toBe(3600);
+    expect(parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now)).toBe(3600);
+    expect(parseRetryAfter("9".repeat(400), now)).toBeUndefined();
+  });
+
   it.each([301, 500, 502, 503])("throws OMS_UNAVAILABLE on %i and does not send again", async (status) => {
     const { oms, outcome } = await command({
       status,
