@@ -125,6 +125,7 @@ export function loadConfig(env: Env): Config {
       "ROUTER_SECRET is required in production while the subgraph is enabled (or set SUBGRAPH_ENABLED=false).",
     );
   }
+  if (production) problems.push(...shortSecrets(apiKeys, routerSecret));
   const transitionsRaw =
     env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
 
@@ -184,6 +185,27 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** The shortest API key or router secret production accepts: guessable secrets guard the company's OMS key. */
+export const MIN_SECRET_LENGTH = 16;
+
+// Private: says which entry is short and how long it is, never what it holds.
+function shortSecrets(apiKeys: readonly string[], routerSecret: string | null): string[] {
+  const problems: string[] = [];
+  apiKeys.forEach((key, i) => {
+    if (key.length < MIN_SECRET_LENGTH) {
+      problems.push(
+        `API_KEYS: entry ${i + 1} of ${apiKeys.length} has ${key.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+      );
+    }
+  });
+  if (routerSecret !== null && routerSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `ROUTER_SECRET has ${routerSecret.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+    );
+  }
+  return problems;
 }
 
 const JWT_ALGORITHMS = [

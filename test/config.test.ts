@@ -16,6 +16,9 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 }
 
 const REAL_OMS = { OMS_BASE_URL: "https://acme-oms.akinon.net", OMS_API_TOKEN: "tok-123" };
+/** Long enough for production (16 characters or more). */
+const KEY = "caller-key-0123456789";
+const SECRET = "router-secret-0123456789";
 
 describe("loadConfig defaults", () => {
   it("runs on the embedded simulator with its demo token and transitions when OMS_BASE_URL is unset", () => {
@@ -191,7 +194,7 @@ describe("loadConfig valid forms", () => {
   });
 
   it("accepts a complete production configuration", () => {
-    const config = loadConfig({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: "k", ROUTER_SECRET: "r" });
+    const config = loadConfig({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: KEY, ROUTER_SECRET: SECRET });
     expect(config.production).toBe(true);
     expect(config.nodeEnv).toBe("production");
   });
@@ -342,14 +345,14 @@ describe("loadConfig required values", () => {
   });
 
   it("requires a caller check in production even with an OMS", () => {
-    expect(problemsOf({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: " , ", ROUTER_SECRET: "r" })).toEqual([
-      "API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers.",
-    ]);
+    expect(
+      problemsOf({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: " , ", ROUTER_SECRET: SECRET }),
+    ).toEqual(["API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers."]);
   });
 
   it("accepts a JWT key set instead of API keys in production, with issuer and audience pinned", () => {
     const jwt = { JWT_JWKS_URL: "https://login.example.com/.well-known/jwks.json" };
-    const base = { ...REAL_OMS, NODE_ENV: "production", ROUTER_SECRET: "r" };
+    const base = { ...REAL_OMS, NODE_ENV: "production", ROUTER_SECRET: SECRET };
     expect(problemsOf({ ...base, ...jwt })).toEqual([
       "JWT_ISSUER is required with JWT_JWKS_URL.",
       "JWT_AUDIENCE is required with JWT_JWKS_URL.",
@@ -378,11 +381,40 @@ describe("loadConfig required values", () => {
     const config = loadConfig({
       ...REAL_OMS,
       NODE_ENV: "production",
-      API_KEYS: "k",
+      API_KEYS: KEY,
       SUBGRAPH_ENABLED: "false",
     });
     expect(config.subgraph.enabled).toBe(false);
     expect(config.routerSecret).toBeNull();
+  });
+
+  it("refuses every API key and a router secret shorter than 16 characters in production, without quoting them", () => {
+    const env = {
+      ...REAL_OMS,
+      NODE_ENV: "production",
+      API_KEYS: `k1,${KEY},abc-def`,
+      ROUTER_SECRET: "r0uter",
+    };
+    const problems = problemsOf(env);
+    expect(problems).toEqual([
+      "API_KEYS: entry 1 of 3 has 2 characters; production needs at least 16.",
+      "API_KEYS: entry 3 of 3 has 7 characters; production needs at least 16.",
+      "ROUTER_SECRET has 6 characters; production needs at least 16.",
+    ]);
+    expect(problems.join("\n")).not.toMatch(/k1|abc-def|r0uter/);
+    // Outside production, short keys are fine for trying things out.
+    expect(loadConfig({ ...env, NODE_ENV: "development" }).apiKeys).toEqual(["k1", KEY, "abc-def"]);
+  });
+
+  it("accepts secrets of exactly 16 characters in production", () => {
+    const sixteen = "0123456789abcdef";
+    const config = loadConfig({
+      ...REAL_OMS,
+      NODE_ENV: "production",
+      API_KEYS: sixteen,
+      ROUTER_SECRET: sixteen,
+    });
+    expect(config.apiKeys).toEqual([sixteen]);
   });
 
   it("requires OMS_API_TOKEN with OMS_BASE_URL", () => {

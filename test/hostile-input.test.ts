@@ -1061,7 +1061,7 @@ describe("hostile requests to /graphql", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("in production (NODE_ENV=production, API_KEYS)", () => {
-  const KEY = "k";
+  const KEY = "hostile-input-production-key";
   const AUTH = { authorization: `Bearer ${KEY}` };
   let h: Harness;
   /** Every answer of this block, checked for stack traces at the end of each test. */
