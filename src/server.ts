@@ -15,6 +15,7 @@ import { createCallerAuth, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
 import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
 import { graphqlError, parseTarget, type RequestTarget, sendJson } from "./http/io.js";
+import { createMetricsHandler, createMetricsServer } from "./http/metrics-endpoint.js";
 import { logRequest } from "./http/request-log.js";
 import { createLogger, type Logger } from "./logger.js";
 import { OmsHttp } from "./oms/http.js";
@@ -31,6 +32,8 @@ export interface ServerDeps {
 export interface GatewayServer {
   /** Not listening yet. */
   readonly httpServer: http.Server;
+  /** /metrics on its own port (METRICS_PORT), not listening yet; null when it is served on the API port. */
+  readonly metricsServer: http.Server | null;
   readonly log: Logger;
   readonly omsHttp: OmsHttp;
   readonly app: AppServices;
@@ -94,6 +97,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   const readiness = createReadiness(omsHttp, oms);
   const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);
+  const metricsHandler = createMetricsHandler(app.metrics, config.metrics.token);
   let draining = false;
 
   async function graphql(
@@ -161,12 +165,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
                 : "oms_unreachable";
           return sendJson(res, ready ? 200 : 503, { status });
         }
-        case "/metrics": {
-          const text = await app.metrics.registry.metrics();
-          res.writeHead(200, { "content-type": app.metrics.registry.contentType });
-          res.end(text);
-          return;
-        }
+        case "/metrics":
+          if (config.metrics.port !== null) break;
+          return await metricsHandler(req, res);
       }
       return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
     } catch (error) {
@@ -177,15 +178,17 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     }
   }
 
-  const httpServer = http.createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
-    (req, res) => {
-      void handle(req, res);
-    },
-  );
+  const serverOptions = incomingOptions(config.http);
+  const httpServer = http.createServer(serverOptions, (req, res) => {
+    void handle(req, res);
+  });
+  httpServer.maxConnections = config.http.maxConnections;
+  const metricsServer =
+    config.metrics.port === null ? null : createMetricsServer(metricsHandler, serverOptions, log);
 
   return {
     httpServer,
+    metricsServer,
     log,
     omsHttp,
     app,
@@ -209,6 +212,20 @@ declare module "node:http" {
     /** The request's GraphQL context, when it reached Apollo: read by the request log line. */
     locals?: GatewayContext;
   }
+}
+
+/**
+ * node:http checks the header and request deadlines of open connections only every
+ * `connectionsCheckingInterval` (30 s by default), so a 10 s deadline fired anywhere up to 40 s.
+ * Checked every second (more often for shorter deadlines), they fire close to their values.
+ */
+function incomingOptions(limits: Config["http"]): http.ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(limits.headersTimeoutMs / 10)),
+  };
 }
 
 function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {
