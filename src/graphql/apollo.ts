@@ -26,6 +26,7 @@ import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
 import { type JitOptions, jitGateway } from "./jit-executor.js";
 import { limitCode, limitRules, type QueryLimits } from "./limits.js";
 import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
+import { operationTypesRule } from "./operation-types-rule.js";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -57,7 +58,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
       // coercion errors still suggest field names.
       return options.production ? { ...result, message: withoutSuggestions(result.message) } : result;
     },
-    validationRules: [maxMutationFieldsRule(options.maxMutationFields), ...limitRules(options.limits)],
+    validationRules: [
+      operationTypesRule,
+      maxMutationFieldsRule(options.maxMutationFields),
+      ...limitRules(options.limits),
+    ],
     parseOptions: { maxTokens: options.limits.maxTokens },
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
@@ -100,6 +105,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: { code: original.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
     };
+  }
+  const requestCode = error instanceof GraphQLError ? badRequestCode(error) : null;
+  if (requestCode !== null) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: requestCode } };
   }
   const limit = limitCode(formatted.message);
   if (limit !== null) return { ...formatted, extensions: { ...formatted.extensions, code: limit } };
@@ -147,11 +156,24 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, "");
 }
 
+/**
+ * Apollo refuses some malformed requests with an HTTP 4xx but no code, which would read as our own
+ * failure: the caller's mistake gets a code a client can act on (Apollo Router's, for APQ).
+ */
+function badRequestCode(error: GraphQLError): string | null {
+  if (error.extensions?.code !== undefined) return null;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== "number" || status < 400 || status >= 500) return null;
+  return error.message === "provided sha does not match query"
+    ? "PERSISTED_QUERY_HASH_MISMATCH"
+    : "BAD_REQUEST";
+}
+
 function codeOf(error: GraphQLError): string {
   const original = unwrapResolverError(error);
   if (original instanceof OmsError) return original.code;
   const code = error.extensions?.code;
-  return typeof code === "string" ? code : "INTERNAL_SERVER_ERROR";
+  return typeof code === "string" ? code : (badRequestCode(error) ?? "INTERNAL_SERVER_ERROR");
 }
 
 // Private: records the operation name and outcome for the request log, and logs unexpected errors
