@@ -77,6 +77,8 @@ export interface Config {
   maxMutationFields: number;
   limits: {
     maxTokens: number;
+    maxFields: number;
+    maxSelections: number;
     maxDepth: number;
     maxAliases: number;
     maxDirectives: number;
@@ -207,6 +209,8 @@ export function loadConfig(env: Env): Config {
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
     limits: {
       maxTokens: p.int("MAX_TOKENS", 5_000, 100, 1_000_000),
+      maxFields: p.int("MAX_FIELDS", 1_000, 1, 1_000_000),
+      maxSelections: p.int("MAX_SELECTIONS", 128, 1, 100_000),
       maxDepth: p.int("MAX_DEPTH", 12, 2, 100),
       maxAliases: p.int("MAX_ALIASES", 100, 0, 10_000),
       maxDirectives: p.int("MAX_DIRECTIVES", 20, 0, 1_000),

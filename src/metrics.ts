@@ -133,6 +133,13 @@ export class Metrics {
     this.registry,
   );
 
+  readonly documentChecks = new Counter({
+    name: "oms_graph_document_checks_total",
+    help: "GraphQL documents checked: by the size limits (first sight of a text), by Apollo's validation, or refused again from memory (cache).",
+    labelNames: ["check", "result"] as const,
+    registers: [this.registry],
+  });
+
   readonly bulkItems = new Counter({
     name: "oms_graph_bulk_items_total",
     help: "Items of bulk shipment updates finished, by result.",

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { AppServices, GatewayContext } from "./context.js";
 import { createApollo } from "./graphql/apollo.js";
+import { DocumentGuard } from "./graphql/document-guard.js";
 import type { JitOptions } from "./graphql/jit-executor.js";
 import { publicSchema } from "./graphql/schema.js";
 import { subgraphSchema } from "./graphql/subgraph.js";
@@ -82,18 +83,34 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     log,
     jit: deps.jit,
   };
-  const publicApi = createApollo({ ...apolloOptions, schema: publicSchema(), landingPage: true });
+  // One per schema: the same text may be valid on /subgraph and not on /graphql.
+  const newGuard = () =>
+    new DocumentGuard(config.limits, (check, result) => app.metrics.documentChecks.inc({ check, result }));
+  const publicDocuments = newGuard();
+  const subgraphDocuments = newGuard();
+  const publicApi = createApollo({
+    ...apolloOptions,
+    schema: publicSchema(),
+    landingPage: true,
+    documents: publicDocuments,
+  });
   const subgraphApi = config.subgraph.enabled
     ? createApollo({
         ...apolloOptions,
         schema: subgraphSchema(config.subgraph.maxEntityRepresentations),
         landingPage: false,
+        documents: subgraphDocuments,
       })
     : null;
   await publicApi.start();
   await subgraphApi?.start();
-  const publicHandler = createGraphQLHandler(publicApi, app, handlerOptions);
-  const subgraphHandler = subgraphApi && createGraphQLHandler(subgraphApi, app, handlerOptions);
+  const publicHandler = createGraphQLHandler(publicApi, app, {
+    ...handlerOptions,
+    documents: publicDocuments,
+  });
+  const subgraphHandler =
+    subgraphApi &&
+    createGraphQLHandler(subgraphApi, app, { ...handlerOptions, documents: subgraphDocuments });
   const readiness = createReadiness(omsHttp, oms);
   const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);

@@ -22,6 +22,7 @@ import {
 import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
+import type { DocumentGuard } from "./document-guard.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
 import { type JitOptions, jitGateway } from "./jit-executor.js";
 import { limitCode, limitRules, type QueryLimits } from "./limits.js";
@@ -35,6 +36,8 @@ export interface ApolloOptions {
   landingPage: boolean;
   maxMutationFields: number;
   limits: QueryLimits;
+  /** Checked before this server sees a document; told of the documents it refuses. */
+  documents: DocumentGuard;
   log: Logger;
   jit?: JitOptions;
 }
@@ -81,6 +84,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
             footer: false,
           }),
       bookkeeping(options.log),
+      rememberRefusals(options.documents),
     ],
   });
 }
@@ -197,6 +201,36 @@ function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
           );
         }
       }
+    },
+  };
+  return {
+    async requestDidStart() {
+      return listener;
+    },
+  };
+}
+
+// Private: a document that does not parse or validate gets the same answer every time, so the answer
+// is handed to the guard, which gives it before Apollo runs next time. Only documents seen for the
+// first time reach these hooks: Apollo keeps valid ones parsed and validated.
+function rememberRefusals(documents: DocumentGuard): ApolloServerPlugin<GatewayContext> {
+  const refused = new WeakSet<object>();
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async parsingDidStart({ request }) {
+      return async (error) => {
+        if (error !== undefined) refused.add(request);
+      };
+    },
+    async validationDidStart({ request }) {
+      return async (errors) => {
+        documents.validated(errors === undefined);
+        if (errors !== undefined) refused.add(request);
+      };
+    },
+    async willSendResponse({ request, source, response }) {
+      if (!refused.has(request) || source === undefined || response.body.kind !== "single") return;
+      const errors = response.body.singleResult.errors ?? [];
+      documents.remember(source, { status: response.http.status ?? 400, body: { errors } });
     },
   };
   return {
