@@ -1,39 +1,13 @@
-/**
- * Start-up as an operator sees it (src/main.ts as a process): every configuration problem exits 78
- * with a readable message, and METRICS_PORT is listened on beside the API.
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-});
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnGateway } from "./helpers/gateway-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "oms-graph-startup-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// Private: a clean environment, so a developer's own settings cannot leak in.
-function spawnGateway(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  return { child, output: () => text };
-}
 
 async function exitOf(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const { child, output } = spawnGateway(env);
