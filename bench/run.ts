@@ -19,7 +19,7 @@ import { firstJsonLine, freePort, PINNING, ROOT, rssMb, startNode, stopAll } fro
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 50;
-const API_KEY = "bench-key";
+const API_KEY = "bench-key-0123456789";
 const CLOCK_TICKS = 100;
 
 const MUTATION = `mutation Update($input: UpdatePackageShipmentInput!) {

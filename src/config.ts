@@ -44,6 +44,18 @@ export interface Config {
   corsOrigins: readonly string[];
   logLevel: string;
   maxBodyBytes: number;
+  /** Incoming HTTP: open connections at once, and how long a request's headers and whole body may take. */
+  http: {
+    maxConnections: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
+  metrics: {
+    /** Required as `Authorization: Bearer <token>` on /metrics when set. */
+    token: string | null;
+    /** Serve /metrics on this port only (0: any free port) instead of the API port. */
+    port: number | null;
+  };
   /** How long SIGTERM waits for requests in flight before closing their connections. */
   shutdownGraceMs: number;
   simulatorPort: number;
@@ -69,6 +81,8 @@ export interface Config {
   maxMutationFields: number;
   limits: {
     maxTokens: number;
+    maxFields: number;
+    maxSelections: number;
     maxDepth: number;
     maxAliases: number;
     maxDirectives: number;
@@ -132,6 +146,23 @@ export function loadConfig(env: Env): Config {
       "ROUTER_SECRET is required in production while the subgraph is enabled (or set SUBGRAPH_ENABLED=false).",
     );
   }
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (production) problems.push(...shortSecrets(apiKeys, routerSecret, metricsToken));
+  const port = p.int("PORT", 4000, 0, 65535);
+  const metricsPort = p.raw("METRICS_PORT") === undefined ? null : p.int("METRICS_PORT", 0, 0, 65535);
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
+    problems.push(
+      `METRICS_PORT must differ from PORT (both are ${port}); leave it unset to serve /metrics on PORT.`,
+    );
+  }
+  const bulkMaxItems = p.int("BULK_MAX_ITEMS", 500, 1, 10_000);
+  const headersTimeoutMs = p.int("HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000);
+  const requestTimeoutMs = p.int("HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    problems.push(
+      `HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must not be shorter than HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}).`,
+    );
+  }
   const transitionsRaw =
     env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
 
@@ -139,7 +170,7 @@ export function loadConfig(env: Env): Config {
     nodeEnv,
     production,
     host: env.HOST?.trim() || "127.0.0.1",
-    port: p.int("PORT", 4000, 0, 65535),
+    port,
     oms: {
       baseUrl,
       token: baseUrl === null ? SIMULATOR_TOKEN : token,
@@ -160,7 +191,13 @@ export function loadConfig(env: Env): Config {
     jwt,
     corsOrigins: p.origins("CORS_ORIGINS"),
     logLevel: p.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
-    maxBodyBytes: p.int("MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
+    maxBodyBytes: p.int("MAX_BODY_BYTES", defaultMaxBodyBytes(bulkMaxItems), 1_000, 50_000_000),
+    http: {
+      maxConnections: p.int("MAX_CONNECTIONS", 1_000, 1, 1_000_000),
+      headersTimeoutMs,
+      requestTimeoutMs,
+    },
+    metrics: { token: metricsToken, port: metricsPort },
     shutdownGraceMs: p.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     simulatorPort: p.int("OMS_SIMULATOR_PORT", 4010, 0, 65535),
     simulatorLatencyMs: p.int("OMS_SIMULATOR_LATENCY_MS", 0, 0, 60_000),
@@ -174,7 +211,7 @@ export function loadConfig(env: Env): Config {
       maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
     },
     bulk: {
-      maxItems: p.int("BULK_MAX_ITEMS", 500, 1, 10_000),
+      maxItems: bulkMaxItems,
       concurrency: p.int("BULK_CONCURRENCY", 8, 1, 256),
       // Below a federation router's default 30 s, with room to write a 500-item answer.
       deadlineMs: p.int("BULK_DEADLINE_MS", 20_000, 50, 29_000),
@@ -182,6 +219,8 @@ export function loadConfig(env: Env): Config {
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
     limits: {
       maxTokens: p.int("MAX_TOKENS", 5_000, 100, 1_000_000),
+      maxFields: p.int("MAX_FIELDS", 1_000, 1, 1_000_000),
+      maxSelections: p.int("MAX_SELECTIONS", 128, 1, 100_000),
       maxDepth: p.int("MAX_DEPTH", 12, 2, 100),
       maxAliases: p.int("MAX_ALIASES", 100, 0, 10_000),
       maxDirectives: p.int("MAX_DIRECTIVES", 20, 0, 1_000),
@@ -196,6 +235,49 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/**
+ * Room for one bulk input at the longest values the input rules allow (two 64-character strings,
+ * even when a client escapes every non-ASCII character as JSON `\uXXXX`, as Python's json does by
+ * default), and for the document, so the largest valid bulk call is never refused as too large.
+ */
+export const BODY_BYTES_PER_BULK_ITEM = 2_048;
+export const BODY_BYTES_FOR_DOCUMENT = 64_000;
+
+/** MAX_BODY_BYTES when unset: about 1 MB with the default BULK_MAX_ITEMS of 500. */
+export function defaultMaxBodyBytes(bulkMaxItems: number): number {
+  return BODY_BYTES_FOR_DOCUMENT + bulkMaxItems * BODY_BYTES_PER_BULK_ITEM;
+}
+
+/** The shortest secret production accepts: guessable secrets guard the company's OMS key. */
+export const MIN_SECRET_LENGTH = 16;
+
+// Private: says which entry is short and how long it is, never what it holds.
+function shortSecrets(
+  apiKeys: readonly string[],
+  routerSecret: string | null,
+  metricsToken: string | null,
+): string[] {
+  const problems: string[] = [];
+  apiKeys.forEach((key, i) => {
+    if (key.length < MIN_SECRET_LENGTH) {
+      problems.push(
+        `API_KEYS: entry ${i + 1} of ${apiKeys.length} has ${key.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+      );
+    }
+  });
+  if (routerSecret !== null && routerSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `ROUTER_SECRET has ${routerSecret.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+    );
+  }
+  if (metricsToken !== null && metricsToken.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `METRICS_TOKEN has ${metricsToken.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+    );
+  }
+  return problems;
 }
 
 const JWT_ALGORITHMS = [

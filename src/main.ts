@@ -20,25 +20,30 @@ v8.setFlagsFromString("--heap-growing-percent=100");
 
 async function main(): Promise<void> {
   const { ConfigError, loadConfig } = await import("./config.js");
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
+  // A configuration problem found while starting (an unreadable CARGO_COMPANIES_FILE) is one too.
+  function exitOnConfigError(error: unknown): never {
     if (error instanceof ConfigError) {
       process.stderr.write(`oms-graph: ${error.message}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;
   }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    exitOnConfigError(error);
+  }
   // Loaded once the configuration is known to be good, so a mistake is reported at once.
   const { startGateway } = await import("./app.js");
   const { createLogger, flushLogger } = await import("./logger.js");
   const log = createLogger(config.logLevel);
-  const gateway = await startGateway(config, { log });
+  const gateway = await startGateway(config, { log }).catch(exitOnConfigError);
   const graphqlUrl = `${gateway.url}/graphql`;
   log.info(
     {
       graphql: graphqlUrl,
+      metrics: gateway.metricsUrl,
       oms: gateway.simulator ? gateway.simulator.url : config.oms.baseUrl,
       simulator: gateway.simulator !== null,
       production: config.production,

@@ -9,6 +9,18 @@ import type { OmsCall } from "./domain/ports.js";
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // Codes come from the OMS too; anything unusual is folded so a misbehaving OMS cannot explode the series.
 const SAFE_CODE = /^[A-Za-z0-9_]{1,48}$/;
+/**
+ * The rejection codes the OMS is known to send, and the gateway's own for a 406 without one. Every
+ * other code is counted as "other": each new code would otherwise be a new series for ever. The
+ * caller still gets the OMS's real code.
+ */
+const REJECTION_CODES: ReadonlySet<string> = new Set([
+  "transition_not_found",
+  "transition_not_allowed",
+  "transition_state_mismatch",
+  "package_locked",
+  "COMMAND_REJECTED",
+]);
 
 type Labels = Record<string, string | number>;
 
@@ -121,6 +133,13 @@ export class Metrics {
     this.registry,
   );
 
+  readonly documentChecks = new Counter({
+    name: "oms_graph_document_checks_total",
+    help: "GraphQL documents checked: by the size limits (first sight of a text), by Apollo's validation, or refused again from memory (cache).",
+    labelNames: ["check", "result"] as const,
+    registers: [this.registry],
+  });
+
   readonly bulkItems = new Counter({
     name: "oms_graph_bulk_items_total",
     help: "Items of bulk shipment updates finished, by result.",
@@ -180,7 +199,7 @@ export class Metrics {
   });
 
   recordResult(mutation: string, result: string, code: string | null): void {
-    this.results.observe([mutation, result, code === null ? "" : SAFE_CODE.test(code) ? code : "other"], 1);
+    this.results.observe([mutation, result, codeLabel(result, code)], 1);
   }
 
   recordOmsCall(call: OmsCall): void {
@@ -190,4 +209,11 @@ export class Metrics {
   observeHttpRequest(endpoint: string, operation: string, status: number, seconds: number): void {
     this.httpRequests.observe([endpoint, operation, String(status)], seconds);
   }
+}
+
+// Private: the gateway's own codes are a fixed set; CommandRejected carries whatever the OMS said.
+function codeLabel(result: string, code: string | null): string {
+  if (code === null) return "";
+  if (result === "CommandRejected") return REJECTION_CODES.has(code) ? code : "other";
+  return SAFE_CODE.test(code) ? code : "other";
 }

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { AppServices, GatewayContext } from "./context.js";
 import { createApollo } from "./graphql/apollo.js";
+import { DocumentGuard } from "./graphql/document-guard.js";
 import type { JitOptions } from "./graphql/jit-executor.js";
 import { publicSchema } from "./graphql/schema.js";
 import { subgraphSchema } from "./graphql/subgraph.js";
@@ -15,6 +16,7 @@ import { createCallerAuth, createSecretCheck } from "./http/caller.js";
 import { applyCors } from "./http/cors.js";
 import { createGraphQLHandler, type GraphQLHandler } from "./http/graphql-handler.js";
 import { graphqlError, parseTarget, type RequestTarget, sendJson } from "./http/io.js";
+import { createMetricsHandler, createMetricsServer } from "./http/metrics-endpoint.js";
 import { logRequest } from "./http/request-log.js";
 import { createLogger, type Logger } from "./logger.js";
 import { OmsHttp } from "./oms/http.js";
@@ -31,6 +33,8 @@ export interface ServerDeps {
 export interface GatewayServer {
   /** Not listening yet. */
   readonly httpServer: http.Server;
+  /** /metrics on its own port (METRICS_PORT), not listening yet; null when it is served on the API port. */
+  readonly metricsServer: http.Server | null;
   readonly log: Logger;
   readonly omsHttp: OmsHttp;
   readonly app: AppServices;
@@ -82,21 +86,38 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     log,
     jit: deps.jit,
   };
-  const publicApi = createApollo({ ...apolloOptions, schema: publicSchema(), landingPage: true });
+  // One per schema: the same text may be valid on /subgraph and not on /graphql.
+  const newGuard = () =>
+    new DocumentGuard(config.limits, (check, result) => app.metrics.documentChecks.inc({ check, result }));
+  const publicDocuments = newGuard();
+  const subgraphDocuments = newGuard();
+  const publicApi = createApollo({
+    ...apolloOptions,
+    schema: publicSchema(),
+    landingPage: true,
+    documents: publicDocuments,
+  });
   const subgraphApi = config.subgraph.enabled
     ? createApollo({
         ...apolloOptions,
         schema: subgraphSchema(config.subgraph.maxEntityRepresentations),
         landingPage: false,
+        documents: subgraphDocuments,
       })
     : null;
   await publicApi.start();
   await subgraphApi?.start();
-  const publicHandler = createGraphQLHandler(publicApi, app, handlerOptions);
-  const subgraphHandler = subgraphApi && createGraphQLHandler(subgraphApi, app, handlerOptions);
+  const publicHandler = createGraphQLHandler(publicApi, app, {
+    ...handlerOptions,
+    documents: publicDocuments,
+  });
+  const subgraphHandler =
+    subgraphApi &&
+    createGraphQLHandler(subgraphApi, app, { ...handlerOptions, documents: subgraphDocuments });
   const readiness = createReadiness({ http: omsHttp, oms, idempotencyStore });
   const callerCheck = createCallerAuth(config.apiKeys, config.jwt);
   const routerCheck = createSecretCheck(config.routerSecret);
+  const metricsHandler = createMetricsHandler(app.metrics, config.metrics.token);
   let draining = false;
   /** Responses not yet finished: at the drain, those that can still say so are told to close. */
   const inFlight = new Set<ServerResponse>();
@@ -175,12 +196,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
           const { ready, ...body } = await readiness();
           return sendJson(res, ready ? 200 : 503, body);
         }
-        case "/metrics": {
-          const text = await app.metrics.registry.metrics();
-          res.writeHead(200, { "content-type": app.metrics.registry.contentType });
-          res.end(text);
-          return;
-        }
+        case "/metrics":
+          if (config.metrics.port !== null) break;
+          return await metricsHandler(req, res);
       }
       return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
     } catch (error) {
@@ -191,15 +209,17 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     }
   }
 
-  const httpServer = http.createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
-    (req, res) => {
-      void handle(req, res);
-    },
-  );
+  const serverOptions = incomingOptions(config.http);
+  const httpServer = http.createServer(serverOptions, (req, res) => {
+    void handle(req, res);
+  });
+  httpServer.maxConnections = config.http.maxConnections;
+  const metricsServer =
+    config.metrics.port === null ? null : createMetricsServer(metricsHandler, serverOptions, log);
 
   return {
     httpServer,
+    metricsServer,
     log,
     omsHttp,
     app,
@@ -242,6 +262,20 @@ function routerScope(authorization: string | undefined): string {
     .update(`${scheme.toLowerCase()} ${rest.join(" ")}`)
     .digest("hex");
   return `router:${digest.slice(0, 32)}`;
+}
+
+/**
+ * node:http checks the header and request deadlines of open connections only every
+ * `connectionsCheckingInterval` (30 s by default), so a 10 s deadline fired anywhere up to 40 s.
+ * Checked every second (more often for shorter deadlines), they fire close to their values.
+ */
+function incomingOptions(limits: Config["http"]): http.ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(limits.headersTimeoutMs / 10)),
+  };
 }
 
 function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {

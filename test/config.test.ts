@@ -16,6 +16,9 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 }
 
 const REAL_OMS = { OMS_BASE_URL: "https://acme-oms.akinon.net", OMS_API_TOKEN: "tok-123" };
+/** Long enough for production (16 characters or more). */
+const KEY = "caller-key-0123456789";
+const SECRET = "router-secret-0123456789";
 
 describe("loadConfig defaults", () => {
   it("runs on the embedded simulator with its demo token and transitions when OMS_BASE_URL is unset", () => {
@@ -43,7 +46,10 @@ describe("loadConfig defaults", () => {
       routerSecret: null,
       corsOrigins: [],
       logLevel: "info",
-      maxBodyBytes: 100_000,
+      // Room for BULK_MAX_ITEMS (500) inputs at their longest: 64,000 bytes + 2,048 an item.
+      maxBodyBytes: 1_088_000,
+      http: { maxConnections: 1000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 },
+      metrics: { token: null, port: null },
       simulatorPort: 4010,
       simulatorLatencyMs: 0,
     });
@@ -158,6 +164,33 @@ describe("loadConfig valid forms", () => {
     expect(loadConfig({ OMS_TIMEOUT_MS: "29000" }).oms.timeoutMs).toBe(29_000);
   });
 
+  it("reads the incoming connection limits and the metrics settings", () => {
+    const config = loadConfig({
+      MAX_CONNECTIONS: "50",
+      HTTP_HEADERS_TIMEOUT_MS: "2000",
+      HTTP_REQUEST_TIMEOUT_MS: "5000",
+      METRICS_TOKEN: " scrape-token ",
+      METRICS_PORT: "9464",
+    });
+    expect(config.http).toEqual({ maxConnections: 50, headersTimeoutMs: 2000, requestTimeoutMs: 5000 });
+    expect(config.metrics).toEqual({ token: "scrape-token", port: 9464 });
+    expect(loadConfig({ METRICS_PORT: "0" }).metrics.port).toBe(0);
+  });
+
+  it("sizes the default body limit for BULK_MAX_ITEMS inputs, and keeps an explicit MAX_BODY_BYTES", () => {
+    expect(loadConfig({ BULK_MAX_ITEMS: "1000" }).maxBodyBytes).toBe(64_000 + 1000 * 2048);
+    expect(loadConfig({ BULK_MAX_ITEMS: "1000", MAX_BODY_BYTES: "200000" }).maxBodyBytes).toBe(200_000);
+  });
+
+  it("refuses a request deadline shorter than the header deadline, and METRICS_PORT equal to PORT", () => {
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: "20000", HTTP_REQUEST_TIMEOUT_MS: "10000" })).toEqual([
+      "HTTP_REQUEST_TIMEOUT_MS (10000) must not be shorter than HTTP_HEADERS_TIMEOUT_MS (20000).",
+    ]);
+    expect(problemsOf({ PORT: "4000", METRICS_PORT: "4000" })).toEqual([
+      "METRICS_PORT must differ from PORT (both are 4000); leave it unset to serve /metrics on PORT.",
+    ]);
+  });
+
   it("reads the cargo company cache and catalogue settings in seconds", () => {
     const config = loadConfig({
       CARGO_COMPANIES_TTL_SECONDS: "0",
@@ -191,7 +224,7 @@ describe("loadConfig valid forms", () => {
   });
 
   it("accepts a complete production configuration", () => {
-    const config = loadConfig({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: "k", ROUTER_SECRET: "r" });
+    const config = loadConfig({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: KEY, ROUTER_SECRET: SECRET });
     expect(config.production).toBe(true);
     expect(config.nodeEnv).toBe("production");
   });
@@ -209,8 +242,11 @@ describe("loadConfig invalid forms", () => {
     ["OMS_TIMEOUT_MS", "29001", 'got "29001"'],
     ["OMS_TIMEOUT_MS", "10s", 'got "10s"'],
     ["OMS_MAX_CONNECTIONS", "0", "OMS_MAX_CONNECTIONS must be an integer from 1 to 1024"],
-    ["MAX_BODY_BYTES", "999", "MAX_BODY_BYTES must be an integer from 1000 to 10000000"],
+    ["MAX_BODY_BYTES", "999", "MAX_BODY_BYTES must be an integer from 1000 to 50000000"],
     ["OMS_SIMULATOR_PORT", "70000", "OMS_SIMULATOR_PORT must be an integer from 0 to 65535"],
+    ["MAX_CONNECTIONS", "0", "MAX_CONNECTIONS must be an integer from 1 to 1000000"],
+    ["HTTP_HEADERS_TIMEOUT_MS", "99", "HTTP_HEADERS_TIMEOUT_MS must be an integer from 100 to 600000"],
+    ["METRICS_PORT", "65536", "METRICS_PORT must be an integer from 0 to 65535"],
     ["OMS_SIMULATOR_LATENCY_MS", "60001", "OMS_SIMULATOR_LATENCY_MS must be an integer from 0 to 60000"],
     [
       "LOG_LEVEL",
@@ -342,14 +378,14 @@ describe("loadConfig required values", () => {
   });
 
   it("requires a caller check in production even with an OMS", () => {
-    expect(problemsOf({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: " , ", ROUTER_SECRET: "r" })).toEqual([
-      "API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers.",
-    ]);
+    expect(
+      problemsOf({ ...REAL_OMS, NODE_ENV: "production", API_KEYS: " , ", ROUTER_SECRET: SECRET }),
+    ).toEqual(["API_KEYS or JWT_JWKS_URL is required in production: /graphql must check its callers."]);
   });
 
   it("accepts a JWT key set instead of API keys in production, with issuer and audience pinned", () => {
     const jwt = { JWT_JWKS_URL: "https://login.example.com/.well-known/jwks.json" };
-    const base = { ...REAL_OMS, NODE_ENV: "production", ROUTER_SECRET: "r" };
+    const base = { ...REAL_OMS, NODE_ENV: "production", ROUTER_SECRET: SECRET };
     expect(problemsOf({ ...base, ...jwt })).toEqual([
       "JWT_ISSUER is required with JWT_JWKS_URL.",
       "JWT_AUDIENCE is required with JWT_JWKS_URL.",
@@ -378,11 +414,42 @@ describe("loadConfig required values", () => {
     const config = loadConfig({
       ...REAL_OMS,
       NODE_ENV: "production",
-      API_KEYS: "k",
+      API_KEYS: KEY,
       SUBGRAPH_ENABLED: "false",
     });
     expect(config.subgraph.enabled).toBe(false);
     expect(config.routerSecret).toBeNull();
+  });
+
+  it("refuses every API key, a router secret and a metrics token shorter than 16 characters in production, without quoting them", () => {
+    const env = {
+      ...REAL_OMS,
+      NODE_ENV: "production",
+      API_KEYS: `k1,${KEY},abc-def`,
+      ROUTER_SECRET: "r0uter",
+      METRICS_TOKEN: "scrape",
+    };
+    const problems = problemsOf(env);
+    expect(problems).toEqual([
+      "API_KEYS: entry 1 of 3 has 2 characters; production needs at least 16.",
+      "API_KEYS: entry 3 of 3 has 7 characters; production needs at least 16.",
+      "ROUTER_SECRET has 6 characters; production needs at least 16.",
+      "METRICS_TOKEN has 6 characters; production needs at least 16.",
+    ]);
+    expect(problems.join("\n")).not.toMatch(/k1|abc-def|r0uter|scrape/);
+    // Outside production, short keys are fine for trying things out.
+    expect(loadConfig({ ...env, NODE_ENV: "development" }).apiKeys).toEqual(["k1", KEY, "abc-def"]);
+  });
+
+  it("accepts secrets of exactly 16 characters in production", () => {
+    const sixteen = "0123456789abcdef";
+    const config = loadConfig({
+      ...REAL_OMS,
+      NODE_ENV: "production",
+      API_KEYS: sixteen,
+      ROUTER_SECRET: sixteen,
+    });
+    expect(config.apiKeys).toEqual([sixteen]);
   });
 
   it("requires OMS_API_TOKEN with OMS_BASE_URL", () => {

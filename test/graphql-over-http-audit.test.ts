@@ -13,7 +13,7 @@ import { type AuditResult, serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./helpers/harness.js";
 
-const API_KEY = "audit-key";
+const API_KEY = "audit-key-0123456789";
 
 interface Refusal {
   status: number;

@@ -1,16 +1,10 @@
-/**
- * Idempotency-Key under faults, over real HTTP against the simulated OMS: what is kept and what is
- * not, the caller's scope and the request's fingerprint independent of spelling, the memory store's
- * limits, a store that fails after the request ran, and a holder killed mid-request (a separate
- * gateway process killed with SIGKILL) whose key the next gateway takes over by verifying.
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryIdempotencyStore } from "../src/idempotency/memory-store.js";
 import type { ReserveOptions } from "../src/idempotency/store.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { startGatewayProcess } from "./helpers/gateway-process.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
 import { SKIP_MESSAGE, SKIP_REDIS, startRedis } from "./helpers/redis.js";
 
@@ -269,7 +263,8 @@ describe.skipIf(SKIP_REDIS)("with Redis, under faults", () => {
       cleanups.push(() => redis.stop());
       const sim = await startSimulator({ latencyMs: 400 });
       cleanups.push(() => sim.close());
-      const first = await spawnGateway({
+      const first = await startGatewayProcess({
+        OMS_SHIPMENT_TRANSITIONS: "41",
         OMS_BASE_URL: sim.url,
         OMS_API_TOKEN: sim.token,
         REDIS_URL: redis.url,
@@ -277,7 +272,7 @@ describe.skipIf(SKIP_REDIS)("with Redis, under faults", () => {
       });
       const key = newKey();
       const body = JSON.stringify({ query: SINGLE, variables: { input: input(2651, "KILLED") } });
-      const lost = request(first.url, {
+      const lost = request(first.graphqlUrl, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": key },
         body,
@@ -323,14 +318,19 @@ describe.skipIf(SKIP_REDIS)("with Redis, under faults", () => {
       cleanups.push(() => sim.close());
       const oms = { OMS_BASE_URL: sim.url, OMS_API_TOKEN: sim.token, REDIS_URL: redis.url };
       // One command at a time, so the kill lands with some items applied and the rest never sent.
-      const first = await spawnGateway({ ...oms, OMS_TIMEOUT_MS: "600", BULK_CONCURRENCY: "1" });
+      const first = await startGatewayProcess({
+        OMS_SHIPMENT_TRANSITIONS: "41",
+        ...oms,
+        OMS_TIMEOUT_MS: "600",
+        BULK_CONCURRENCY: "1",
+      });
       const key = newKey();
       const ids = [2661, 2662, 2663, 2664, 2665];
       const body = JSON.stringify({
         query: BULK,
         variables: { inputs: ids.map((id) => input(id, `CHUNK-${id}`)) },
       });
-      const lost = request(first.url, {
+      const lost = request(first.graphqlUrl, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": key },
         body,
@@ -363,41 +363,4 @@ async function until(check: () => boolean, what: string, timeoutMs = 5_000): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** The gateway as its own process (src/main.ts), so it can be killed like a crashed replica. */
-async function spawnGateway(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      PORT: "0",
-      LOG_LEVEL: "info",
-      OMS_SHIPMENT_TRANSITIONS: "41",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  let output = "";
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /"graphql":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/.exec(output);
-      if (match?.[1]) {
-        clearInterval(timer);
-        resolve(match[1]);
-      }
-    }, 20);
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      reject(new Error(`gateway exited with ${code}:\n${output}`));
-    });
-  });
-  return { child, url };
 }

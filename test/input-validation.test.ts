@@ -204,6 +204,7 @@ describe("queryNumber", () => {
     ["a NUL", "Q\u00001"],
     ["a newline inside", "Q\n1"],
     ["a zero-width space", "Q\u200b1"],
+    ["a paragraph separator (U+2029)", "Q\u20291"],
   ])("refuses %s as INVALID_CHARACTERS", async (_, queryNumber) => {
     const res = await send(valid({ queryNumber }));
 

@@ -20,10 +20,12 @@ let sign: (
   kid?: string,
 ) => Promise<string>;
 let stranger: CryptoKey;
+let signingKey: CryptoKey;
 
 beforeAll(async () => {
   const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
   stranger = (await generateKeyPair("RS256")).privateKey;
+  signingKey = privateKey;
   const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
   jwks = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json" });
@@ -88,6 +90,17 @@ describe("JWT callers", () => {
         );
         return `${Buffer.from('{"alg":"none"}').toString("base64url")}.${body}.`;
       },
+    ],
+    [
+      "a token without an expiry",
+      () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: "RS256", kid: "k1" })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setSubject("warehouse-app")
+          .setIssuedAt()
+          .sign(signingKey),
     ],
     ["garbage", async () => "not.a.jwt"],
   ])("refuses %s with 401 UNAUTHENTICATED and no OMS call", async (_name, token) => {

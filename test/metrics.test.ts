@@ -46,6 +46,42 @@ it("labels requests by operation type and root fields, and counts business outco
   expect(text).toMatch(/^oms_graph_oms_breaker_state 0$/m);
 });
 
+it("folds OMS rejection codes it does not know into one series, and still answers with the OMS's code", async () => {
+  const rejectedWith = (code: string) => ({
+    method: "POST",
+    path: "/api/v1/oms/packages/1001/command/",
+    times: 1,
+    fault: {
+      kind: "status" as const,
+      status: 406,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ error: { code, message: "Not now." } }),
+    },
+  });
+  const codes: unknown[] = [];
+  for (const code of ["warehouse_closed", "carrier_paused_2026_11", "package_locked"]) {
+    h.sim.injectFault(rejectedWith(code));
+    const res = await h.gql(
+      'mutation { updatePackageShipment(input: {packageId: "1001", cargoCompanyId: "1", trackingNumber: "M-2", transitionId: 41}) { ... on CommandRejected { code } } }',
+    );
+    codes.push(res.body.data);
+  }
+  expect(codes).toStrictEqual([
+    { updatePackageShipment: { code: "warehouse_closed" } },
+    { updatePackageShipment: { code: "carrier_paused_2026_11" } },
+    { updatePackageShipment: { code: "package_locked" } },
+  ]);
+  const text = await (await request(`${h.url}/metrics`)).body.text();
+  expect(text).toContain(
+    'oms_graph_mutation_results_total{mutation="updatePackageShipment",result="CommandRejected",code="other"} 2',
+  );
+  expect(text).toContain(
+    'oms_graph_mutation_results_total{mutation="updatePackageShipment",result="CommandRejected",code="package_locked"} 1',
+  );
+  expect(text).not.toContain("warehouse_closed");
+  expect(text).not.toContain("carrier_paused");
+});
+
 describe("FastSeries", () => {
   const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
   const observations: Array<[string[], number]> = [

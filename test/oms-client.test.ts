@@ -390,6 +390,15 @@ describe("command answers (mapCommandResponse)", () => {
     expect(parseRetryAfter("soon", now)).toBeUndefined();
   });
 
+  it("caps Retry-After at an hour and ignores a value too large to be a number", () => {
+    const now = Date.parse("Wed, 21 Oct 2015 07:26:00 GMT");
+    expect(parseRetryAfter("3600", now)).toBe(3600);
+    expect(parseRetryAfter("3601", now)).toBe(3600);
+    expect(parseRetryAfter("99999999999999999999999", now)).toBe(3600);
+    expect(parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now)).toBe(3600);
+    expect(parseRetryAfter("9".repeat(400), now)).toBeUndefined();
+  });
+
   // The command was sent: a redirect, or a 5xx from the OMS or a proxy before it, says nothing about
   // whether it was applied.
   it.each([301, 307, 500, 502, 503, 504])(

@@ -306,6 +306,28 @@ describe("OmsHttp deadline and failures", () => {
     await expect.poll(() => http.stats).toMatchObject({ running: 0, pending: 0 });
   });
 
+  it("answers a call whose deadline passes while queued for a connection as not applied, and never sends it", async () => {
+    const oms = await loopback(() => {
+      // Never answers: the first call holds the only connection until its own deadline.
+    });
+    const calls: OmsCall[] = [];
+    const http = client({ baseUrl: oms.url, timeoutMs: 1_000, maxConnections: 1 });
+    const holding = rejection(http.send("POST", "/first/", "command", "{}"));
+    await expect.poll(() => oms.requests).toHaveLength(1);
+    const error = await rejection(
+      http.send("POST", "/queued/", "command", "{}", { onCall: (c) => calls.push(c) }, TIMEOUT),
+    );
+    // Answered while the first call still held the connection.
+    expect((await Promise.race([holding, Promise.resolve("pending")])) as unknown).toBe("pending");
+    expect(error.code).toBe("OMS_UNAVAILABLE");
+    expect(error.message).toBe(`The OMS could not be reached: no answer within ${TIMEOUT} ms.`);
+    expect(error.details.maybeApplied).toBe(false);
+    expect(calls).toEqual([{ route: "command", method: "POST", status: null, ms: expect.any(Number) }]);
+    expect((await holding).details.maybeApplied).toBe(true);
+    await expect.poll(() => http.stats).toMatchObject({ running: 0, pending: 0 });
+    expect(oms.requests.map((r) => r.url)).toEqual(["/first/"]);
+  });
+
   it("gives OMS_UNAVAILABLE that was not applied when the connection is refused", async () => {
     const port = await closedPort();
     const calls: OmsCall[] = [];

@@ -1,8 +1,3 @@
-/**
- * The gateway as a process, started the way `npm start` starts it (src/main.ts, with no OMS
- * configured), driven over HTTP and stopped with signals.
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,52 +9,7 @@ import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "../src/graphql/example.js"
 import { COMPILE_AFTER_RUNS } from "../src/graphql/jit-executor.js";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
 import { bundleOptions } from "../src/tools/bundle.js";
-
-interface Started {
-  child: ChildProcess;
-  graphqlUrl: string;
-  output: () => string;
-}
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-});
-
-function spawnGateway(env: Record<string, string>, args = ["--import", "tsx", "src/main.ts"]): ChildProcess {
-  // A clean environment: only what the test gives, so a developer's own OMS settings cannot leak in.
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return child;
-}
-
-async function startGatewayProcess(env: Record<string, string> = {}, args?: string[]): Promise<Started> {
-  const child = spawnGateway(env, args);
-  let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const graphqlUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /"graphql":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/.exec(text);
-      if (match?.[1]) {
-        clearInterval(timer);
-        resolve(match[1]);
-      }
-    }, 25);
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      reject(new Error(`gateway exited with ${code}:\n${text}`));
-    });
-  });
-  return { child, graphqlUrl, output: () => text };
-}
+import { spawnGateway, startGatewayProcess } from "./helpers/gateway-process.js";
 
 async function postGraphQL(url: string, query: string, variables: unknown) {
   const res = await request(url, {
@@ -103,7 +53,7 @@ describe("npm start (no OMS_BASE_URL)", () => {
   });
 
   it("refuses to start on bad configuration and lists every problem", async () => {
-    const child = spawnGateway({ PORT: "99999", OMS_TIMEOUT_MS: "soon", OMS_BASE_URL: "ftp://x" });
+    const { child } = spawnGateway({ PORT: "99999", OMS_TIMEOUT_MS: "soon", OMS_BASE_URL: "ftp://x" });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();

@@ -22,10 +22,12 @@ import {
 import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
+import type { DocumentGuard } from "./document-guard.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
 import { type JitOptions, jitGateway } from "./jit-executor.js";
 import { limitCode, limitRules, type QueryLimits } from "./limits.js";
 import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
+import { operationTypesRule } from "./operation-types-rule.js";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -34,6 +36,8 @@ export interface ApolloOptions {
   landingPage: boolean;
   maxMutationFields: number;
   limits: QueryLimits;
+  /** Checked before this server sees a document; told of the documents it refuses. */
+  documents: DocumentGuard;
   log: Logger;
   jit?: JitOptions;
 }
@@ -57,7 +61,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
       // coercion errors still suggest field names.
       return options.production ? { ...result, message: withoutSuggestions(result.message) } : result;
     },
-    validationRules: [maxMutationFieldsRule(options.maxMutationFields), ...limitRules(options.limits)],
+    validationRules: [
+      operationTypesRule,
+      maxMutationFieldsRule(options.maxMutationFields),
+      ...limitRules(options.limits),
+    ],
     parseOptions: { maxTokens: options.limits.maxTokens },
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
@@ -76,6 +84,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
             footer: false,
           }),
       bookkeeping(options.log),
+      rememberRefusals(options.documents),
     ],
   });
 }
@@ -106,6 +115,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         ...(circuitOpen ? { reason: "OMS_CIRCUIT_OPEN" } : {}),
       },
     };
+  }
+  const requestCode = error instanceof GraphQLError ? badRequestCode(error) : null;
+  if (requestCode !== null) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: requestCode } };
   }
   const limit = limitCode(formatted.message);
   if (limit !== null) return { ...formatted, extensions: { ...formatted.extensions, code: limit } };
@@ -153,11 +166,24 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, "");
 }
 
+/**
+ * Apollo refuses some malformed requests with an HTTP 4xx but no code, which would read as our own
+ * failure: the caller's mistake gets a code a client can act on (Apollo Router's, for APQ).
+ */
+function badRequestCode(error: GraphQLError): string | null {
+  if (error.extensions?.code !== undefined) return null;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== "number" || status < 400 || status >= 500) return null;
+  return error.message === "provided sha does not match query"
+    ? "PERSISTED_QUERY_HASH_MISMATCH"
+    : "BAD_REQUEST";
+}
+
 function codeOf(error: GraphQLError): string {
   const original = unwrapResolverError(error);
   if (original instanceof OmsError) return original.code;
   const code = error.extensions?.code;
-  return typeof code === "string" ? code : "INTERNAL_SERVER_ERROR";
+  return typeof code === "string" ? code : (badRequestCode(error) ?? "INTERNAL_SERVER_ERROR");
 }
 
 // Private: records the operation name and outcome for the request log, and logs unexpected errors
@@ -181,6 +207,36 @@ function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
           );
         }
       }
+    },
+  };
+  return {
+    async requestDidStart() {
+      return listener;
+    },
+  };
+}
+
+// Private: a document that does not parse or validate gets the same answer every time, so the answer
+// is handed to the guard, which gives it before Apollo runs next time. Only documents seen for the
+// first time reach these hooks: Apollo keeps valid ones parsed and validated.
+function rememberRefusals(documents: DocumentGuard): ApolloServerPlugin<GatewayContext> {
+  const refused = new WeakSet<object>();
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async parsingDidStart({ request }) {
+      return async (error) => {
+        if (error !== undefined) refused.add(request);
+      };
+    },
+    async validationDidStart({ request }) {
+      return async (errors) => {
+        documents.validated(errors === undefined);
+        if (errors !== undefined) refused.add(request);
+      };
+    },
+    async willSendResponse({ request, source, response }) {
+      if (!refused.has(request) || source === undefined || response.body.kind !== "single") return;
+      const errors = response.body.singleResult.errors ?? [];
+      documents.remember(source, { status: response.http.status ?? 400, body: { errors } });
     },
   };
   return {

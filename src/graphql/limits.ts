@@ -8,6 +8,8 @@ import type { ValidationRule } from "graphql";
 
 export interface QueryLimits {
   maxTokens: number;
+  maxFields: number;
+  maxSelections: number;
   maxDepth: number;
   maxAliases: number;
   maxDirectives: number;

@@ -77,9 +77,9 @@ function digest(value: string): Buffer {
 
 /**
  * The caller check of /graphql: an API key, or (when configured) a JWT signed by a key of the
- * JWKS, with pinned issuer, audience and algorithms. The key set is fetched and cached by jose.
- * Answers who the caller is (the scope of its idempotency keys), or null when it is not accepted:
- * `key:<key id>` for an API key, `jwt:<issuer> <subject>` for a token.
+ * JWKS, with pinned issuer, audience and algorithms, and an expiry. The key set is fetched and cached
+ * by jose. Answers who the caller is (the scope of its idempotency keys), or null when it is not
+ * accepted: `key:<key id>` for an API key, `jwt:<issuer> <subject>` for a token.
  */
 export function createCallerAuth(
   keys: readonly string[],
@@ -88,7 +88,13 @@ export function createCallerAuth(
   const keyCheck = createCallerIdentity(keys);
   if (jwt === null) return keyCheck;
   const jwks = createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
-  const options = { issuer: jwt.issuer, audience: jwt.audience, algorithms: [...jwt.algorithms] };
+  const options = {
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    algorithms: [...jwt.algorithms],
+    // jose checks `exp` only when present; a token without one would be valid for ever once leaked.
+    requiredClaims: ["exp"],
+  };
   return async (authorization) => {
     const token = bearerToken(authorization ?? "");
     if (token === undefined) return null;

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
 import { type AppServices, GatewayContext } from "../context.js";
-import { MAX_NESTING, nestsTooDeep } from "../graphql/limits.js";
+import type { DocumentGuard } from "../graphql/document-guard.js";
 import {
   type IdempotencyOptions,
   IdempotencyStoreError,
@@ -20,6 +20,8 @@ import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
 
 export interface GraphQLHandlerOptions {
   maxBodyBytes: number;
+  /** The limits checked before Apollo, and the refusals remembered, of this handler's schema. */
+  documents: DocumentGuard;
   idempotency: IdempotencyOptions;
 }
 
@@ -52,11 +54,8 @@ export function createGraphQLHandler(
       }
     }
     const source = isObject(parsed) ? parsed.query : new URLSearchParams(url.search).get("query");
-    // Nesting past the limit takes at least one character per level, so short documents skip the scan.
-    if (typeof source === "string" && source.length > MAX_NESTING && nestsTooDeep(source)) {
-      const message = `The document nests deeper than ${MAX_NESTING} levels.`;
-      return sendJson(res, 400, graphqlError(message, "MAX_DEPTH_EXCEEDED"));
-    }
+    const refusal = typeof source === "string" ? options.documents.check(source, preflighted(req)) : null;
+    if (refusal !== null) return sendJson(res, refusal.status, refusal.body);
     const context = new GatewayContext(app, requestId);
     res.locals = context;
 
@@ -203,6 +202,20 @@ function write(res: ServerResponse, response: StoredResponse): void {
   });
   res.end(response.body);
 }
+
+// Private: Apollo's CSRF prevention lets a request through when a browser would have preflighted it:
+// a content type a form cannot send, or one of the headers Apollo names.
+function preflighted(req: IncomingMessage): boolean {
+  const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type !== undefined && !SIMPLE_CONTENT_TYPES.has(type)) return true;
+  return Boolean(req.headers["x-apollo-operation-name"] || req.headers["apollo-require-preflight"]);
+}
+
+const SIMPLE_CONTENT_TYPES = new Set([
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "text/plain",
+]);
 
 function isJson(contentType: string | undefined): boolean {
   const type = contentType?.split(";")[0]?.trim().toLowerCase();

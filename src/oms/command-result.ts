@@ -125,12 +125,25 @@ function header(res: OmsResponse, name: string): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
-/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
+/**
+ * The longest wait passed on from `Retry-After`. Callers schedule retries from it; a proxy's
+ * misconfigured value (or a hostile one) must not tell them to come back in a thousand years.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/**
+ * `Retry-After` as seconds or an HTTP date, at most MAX_RETRY_AFTER_SECONDS; undefined when absent,
+ * unreadable or too large to be a number.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === "") return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  if (/^\s*\d+\s*$/.test(value)) return capped(Number(value));
   // An HTTP date names a weekday and month; without letters, Date.parse would accept junk like "-3".
   if (!/[A-Za-z]/.test(value)) return undefined;
   const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  return Number.isNaN(at) ? undefined : capped(Math.max(0, Math.ceil((at - now) / 1000)));
+}
+
+function capped(seconds: number): number | undefined {
+  return Number.isFinite(seconds) ? Math.min(seconds, MAX_RETRY_AFTER_SECONDS) : undefined;
 }

@@ -3,7 +3,7 @@
  * connections, explicit connect/headers/body timeouts, a whole-request deadline, no redirects and a
  * response size cap. Failures to get an answer become OmsError; answers of any status are returned.
  */
-import { Pool, util } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import { OmsError } from "../domain/errors.js";
 import type { CallOptions, OmsCall } from "../domain/ports.js";
 
@@ -99,7 +99,7 @@ export class OmsHttp {
         const status = outcome instanceof Error ? null : outcome.status;
         options?.onCall?.({ route, method, status, ms: Math.round(performance.now() - started) });
         if (outcome instanceof Error) {
-          reject(toOmsError(outcome, call.timedOut, timeoutMs));
+          reject(toOmsError(outcome, call.timedOut, call.started, timeoutMs));
         } else {
           this.noteAnswer(outcome.status);
           resolve(outcome);
@@ -134,17 +134,18 @@ export class OmsHttp {
 }
 
 /**
- * One request's handler on undici's dispatch interface: status, headers and the body within its cap,
- * without the Readable stream, promise and abort-signal plumbing of `pool.request` (a third of an
- * OMS call's CPU). Settles exactly once:
+ * One request's handler on undici's dispatch handler interface: status, headers and the body within
+ * its cap, without the Readable stream, promise and abort-signal plumbing of `pool.request` (a third
+ * of an OMS call's CPU). Settles exactly once:
  * - with the answer, when it arrived whole or was cut at the cap (`truncated`);
  * - with the answer's status and no body, when the status arrived but the body did not (the status
  *   alone still says what happened);
  * - with the transport error otherwise.
  */
-class Call {
+class Call implements Dispatcher.DispatchHandler {
   timedOut = false;
-  private abort: ((reason: Error) => void) | null = null;
+  /** Set once undici hands the request to a socket: from then on it may reach the OMS. */
+  private controller: Dispatcher.DispatchController | null = null;
   private status: number | null = null;
   private headers: OmsResponse["headers"] = {};
   private readonly chunks: Buffer[] = [];
@@ -156,41 +157,52 @@ class Call {
     private readonly settle: (outcome: OmsResponse | Error) => void,
   ) {}
 
-  /** The whole-request deadline passed: abort now, or as soon as the request reaches a socket. */
+  /** Whether undici started writing the request; before that the OMS cannot have seen it. */
+  get started(): boolean {
+    return this.controller !== null;
+  }
+
+  /**
+   * The whole-request deadline passed. A request still waiting for a connection is answered now and
+   * dropped when it reaches one, so a full pool cannot hold a caller past its deadline.
+   */
   timeOut(): void {
     this.timedOut = true;
-    this.abort?.(deadlinePassed());
+    if (this.controller === null) this.finish(deadlinePassed());
+    else this.controller.abort(deadlinePassed());
   }
 
-  onConnect(abort: (reason: Error) => void): void {
-    this.abort = abort;
-    if (this.timedOut) abort(deadlinePassed());
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.timedOut) controller.abort(deadlinePassed());
+    else this.controller = controller;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: OmsResponse["headers"],
+  ): void {
     // 1xx informational answers are followed by the real one.
-    if (statusCode < 200) return true;
+    if (statusCode < 200) return;
     this.status = statusCode;
-    this.headers = util.parseHeaders(rawHeaders) as OmsResponse["headers"];
-    return true;
+    this.headers = headers;
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.settled) return true;
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
     this.size += chunk.length;
     if (this.size <= this.maxBytes) {
       this.chunks.push(chunk);
-      return true;
+      return;
     }
     // A body read in full could exhaust memory if a proxy answered with something huge: keep what
     // fits, answer with it, and drop the connection.
     this.chunks.push(chunk.subarray(0, chunk.length - (this.size - this.maxBytes)));
     this.finish({ status: this.status as number, headers: this.headers, body: this.text(), truncated: true });
-    this.abort?.(new Error("The OMS answer exceeded the size cap."));
-    return true;
+    controller.abort(new Error("The OMS answer exceeded the size cap."));
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.finish({
       status: this.status as number,
       headers: this.headers,
@@ -199,7 +211,7 @@ class Call {
     });
   }
 
-  onError(error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     if (this.status !== null) {
       this.finish({ status: this.status, headers: this.headers, body: "", truncated: true });
     } else {
@@ -226,11 +238,12 @@ function deadlinePassed(): Error {
   return new Error("The OMS call's deadline passed.");
 }
 
-function toOmsError(error: unknown, deadlineHit: boolean, timeoutMs: number): OmsError {
+function toOmsError(error: unknown, deadlineHit: boolean, started: boolean, timeoutMs: number): OmsError {
   const code = (error as { code?: unknown })?.code;
   const notSent =
-    typeof code === "string" &&
-    (NOT_SENT_CODES.has(code) || code.startsWith("ERR_TLS") || code.includes("CERT"));
+    !started ||
+    (typeof code === "string" &&
+      (NOT_SENT_CODES.has(code) || code.startsWith("ERR_TLS") || code.includes("CERT")));
   const why = deadlineHit
     ? `no answer within ${Math.round(timeoutMs)} ms`
     : typeof code === "string"

@@ -182,7 +182,11 @@ describeInBrowser("GET /graphql in a browser", () => {
     let context: BrowserContext;
 
     beforeAll(async () => {
-      h = await startHarness({ NODE_ENV: "production", API_KEYS: "k", ROUTER_SECRET: "r" });
+      h = await startHarness({
+        NODE_ENV: "production",
+        API_KEYS: "sandbox-key-0123456789",
+        ROUTER_SECRET: "sandbox-router-secret",
+      });
       context = await newContext(browser);
     });
 

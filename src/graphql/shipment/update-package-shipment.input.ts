@@ -3,8 +3,9 @@ import { Field, ID, InputType, Int } from "type-graphql";
 import { parseOmsId } from "../ids.js";
 
 // Letters, digits, punctuation and spaces of any script; no control or format characters, which
-// would end up in label files and carrier systems.
-const PRINTABLE = /^[^\p{C}]*$/u;
+// would end up in label files and carrier systems. U+2028 and U+2029 are separators, not controls,
+// to Unicode, but they break lines (and JavaScript string literals) just as a newline does.
+const PRINTABLE = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
 
 function IsOmsId(): PropertyDecorator {
   return ValidateBy({
