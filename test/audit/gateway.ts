@@ -1,12 +1,14 @@
 /**
  * The gateway as a real child process (`node --import tsx src/main.ts`), with a clean environment,
- * started, killed (-9), drained (SIGTERM) and started again by the audit.
+ * started, killed (-9), drained (SIGTERM) and started again by the audit. Not the suites' helper
+ * (test/helpers/gateway-process.ts): that one is bound to vitest's hooks, and `npm run audit` runs
+ * without vitest.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
+import { freePort } from "../helpers/redis.js";
 import { track } from "./children.js";
-import { freePort } from "./ports.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OUTPUT_KEPT = 20_000;

@@ -1,14 +1,15 @@
 /**
  * A throw-away redis-server for the audit that can be killed (-9) and started again on the same port
- * with the same data: its append-only file is written on every command, as a production Redis that
- * idempotency keys rely on must be, so a crash loses the connection, not the keys.
+ * with the same data, or paused: unlike the suites' throw-away server (test/helpers/redis.ts), its
+ * append-only file is written on every command, as a production Redis that idempotency keys rely on
+ * must be, so a crash loses the connection, not the keys.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../helpers/redis.js";
 import { track, trackDirectory } from "./children.js";
-import { freePort } from "./ports.js";
 
 export const REDIS_INSTALLED = spawnSync("redis-server", ["--version"]).error === undefined;
 
