@@ -198,7 +198,7 @@ function describe(why: string, log: RequestLog, index: number, commands: readonl
     })
     .join("; ");
   return (
-    `${why}. ${log.plan.kind} ${log.key ? `key ${log.key}` : "unkeyed"}, item ${index}. ` +
+    `${why}. ${log.plan.kind} ${log.plan.key ? `key ${log.plan.key}` : "unkeyed"}, item ${index}. ` +
     `Attempts: ${attempts}. OMS record: ${record || "no command received"}.`
   );
 }

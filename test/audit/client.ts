@@ -1,7 +1,9 @@
 /**
  * The audit's caller: sends one planned request through the gateway over HTTP as an integrator
- * would, and, when it carries an Idempotency-Key, retries it with the same key and the same body
- * (bounded, with backoff) while the answer leaves the outcome open. Every attempt is recorded.
+ * would, and, when it carries an Idempotency-Key, retries it with the same key and the same request
+ * (bounded, with backoff) while the answer leaves the outcome open: unknown, lost, 409 in progress,
+ * 503, or "not run" for a reason that may pass (the OMS or its breaker). Unkeyed requests are sent
+ * once. Every attempt is recorded.
  */
 import type { Dispatcher } from "undici";
 import { type AnswerClass, classifyAnswer, type ItemAnswer } from "./classify.js";
@@ -25,7 +27,6 @@ export interface Attempt {
 
 export interface RequestLog {
   plan: PlannedRequest;
-  key: string | null;
   attempts: Attempt[];
 }
 
@@ -49,7 +50,7 @@ export async function sendPlanned(
   const { key } = plan;
   const body = requestBody(plan);
   const jitter = new Prng(seed ^ (plan.id * 2654435761));
-  const log: RequestLog = { plan, key, attempts: [] };
+  const log: RequestLog = { plan, attempts: [] };
   const firstAt = Date.now();
   for (let n = 1; ; n++) {
     const attempt = await sendOnce(plan, key, spelling(plan, body, n), await target());
