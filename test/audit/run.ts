@@ -21,19 +21,35 @@ const { values } = parseArgs({
   },
 });
 
+function usage(message: string): never {
+  process.stderr.write(
+    `${message}\nusage: npm run audit -- [--seed N] [--requests N] [--concurrency N] ` +
+      "[--store memory|redis|both] [--oms-timeout-ms N] [--dump PATH-PREFIX]\n",
+  );
+  process.exit(2);
+}
+
+function positive(name: "seed" | "requests" | "concurrency" | "oms-timeout-ms"): number {
+  const value = Number(values[name]);
+  if (!Number.isSafeInteger(value) || value < (name === "seed" ? 0 : 1)) {
+    usage(`--${name} must be a whole number, got ${values[name]}`);
+  }
+  return value;
+}
+
+// Ctrl-C exits through process.exit, so the gateways and Redis started for the run are killed.
+process.on("SIGINT", () => process.exit(130));
+
 const stores = values.store === "both" ? (["memory", "redis"] as const) : [values.store];
 let failed = false;
 for (const store of stores) {
-  if (store !== "memory" && store !== "redis") {
-    process.stderr.write(`--store must be memory, redis or both, got ${store}\n`);
-    process.exit(2);
-  }
+  if (store !== "memory" && store !== "redis") usage(`--store must be memory, redis or both, got ${store}`);
   const report = await runAudit({
-    seed: Number(values.seed),
-    requests: Number(values.requests),
-    concurrency: Number(values.concurrency),
+    seed: positive("seed"),
+    requests: positive("requests"),
+    concurrency: positive("concurrency"),
     store,
-    omsTimeoutMs: Number(values["oms-timeout-ms"]),
+    omsTimeoutMs: positive("oms-timeout-ms"),
     log: (line) => process.stderr.write(`[${store}] ${line}\n`),
   });
   if (values.dump) {
