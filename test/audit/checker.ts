@@ -69,7 +69,7 @@ export interface CheckContext {
 
 export function checkRun(
   logs: readonly RequestLog[],
-  oms: CountingOms,
+  oms: Pick<CountingOms, "commandsFor">,
   context: CheckContext,
 ): ItemVerdict[] {
   const verdicts: ItemVerdict[] = [];
