@@ -78,8 +78,13 @@ describe("outcome audit checker", () => {
     expect(later.kinds).toEqual(["applied-reported-failed"]);
   });
 
-  it("flags an answer other than ShipmentUpdated to a command the OMS answered 204", () => {
-    expect(check([attempt(0, 100, UNKNOWN)], [command(50, true)]).kinds).toEqual(["204-not-reported"]);
+  it("flags a rejection or a lost answer for a command the OMS answered 204", () => {
+    const rejected = { class: "not-applied", code: "package_locked" } as const;
+    const replayed = [attempt(0, 100, rejected), attempt(200, 300, UPDATED)];
+    expect(check(replayed, [command(50, true)]).kinds).toEqual(["204-not-reported"]);
+    expect(check([attempt(0, 100, LOST)], [command(50, true)]).kinds).toEqual(["204-not-reported"]);
+    // The 204 may have come after the gateway's deadline.
+    expect(check([attempt(0, 100, UNKNOWN)], [command(50, true)]).kinds).toEqual([]);
   });
 
   it("flags a second applied command for one key, except across a restart with the memory store", () => {

@@ -1,7 +1,7 @@
 /**
  * Holds every answer of an audit run against the OMS's record of what was applied:
  * - applied ⇒ the final answer is ShipmentUpdated or explicitly unknown; an attempt whose command
- *   the OMS answered 204 answers ShipmentUpdated (unless its gateway was killed);
+ *   the OMS answered 204 answers ShipmentUpdated or unknown (unless its gateway was killed);
  * - not applied ⇒ no attempt ever answered ShipmentUpdated;
  * - an attempt that answered "not run" applied nothing while it ran;
  * - at most one applied command per package per request (per idempotency key); with the memory
@@ -30,7 +30,7 @@ export type ViolationKind =
   | "key-stuck-in-progress";
 
 const ATTEMPT_RULE: Partial<Record<ViolationKind, string>> = {
-  "204-not-reported": "did not answer ShipmentUpdated; the OMS answered its command 204",
+  "204-not-reported": "answered neither ShipmentUpdated nor unknown; the OMS answered its command 204",
   "updated-not-applied": "answered ShipmentUpdated; the OMS applied nothing",
   "not-run-but-ran": 'answered "not run"; the OMS applied the command while it ran',
   "drain-lost-answer": "lost its answer during a SIGTERM drain; its command was applied",
@@ -134,8 +134,10 @@ function attemptViolations(
     const ranDuring = applied.some((c) => within(c, attempt));
     if (answer?.class === "updated" && applied.length === 0) note("updated-not-applied", n);
     const got204 = commands.some((c) => c.answered === 204 && within(c, attempt));
-    // A 409 says only that the key is busy; the command answered 204 belongs to the run holding it.
-    const claims = answer?.class !== "updated" && answer?.class !== "in-progress";
+    // Unknown stays allowed: the 204 may have reached the gateway after its deadline. A 409 says
+    // only that the key is busy; the command answered 204 belongs to the run holding it.
+    const claims =
+      answer?.class !== undefined && !["updated", "unknown", "in-progress"].includes(answer.class);
     if (got204 && claims && !killed(attempt, events)) note("204-not-reported", n);
     if (answer?.class === "not-run" && ranDuring) note("not-run-but-ran", n);
     if (answer?.class === "lost" && ranDuring && drained(attempt, events)) note("drain-lost-answer", n);
