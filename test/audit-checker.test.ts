@@ -46,9 +46,10 @@ function command(
 function check(
   attempts: Attempt[],
   commands: CommandRecord[],
-  options: { key?: string | null; store?: "memory" | "redis"; events?: ProcessEvent[] } = {},
+  options: { key?: string | null; store?: "memory" | "redis"; events?: ProcessEvent[]; twin?: Attempt } = {},
 ) {
   const log: RequestLog = { plan: request(options.key === undefined ? "k" : options.key), attempts };
+  if (options.twin) log.twin = options.twin;
   const oms = { commandsFor: (id: number) => (id === PACKAGE ? commands : []) };
   const [verdict] = checkRun([log], oms, { store: options.store ?? "redis", events: options.events ?? [] });
   return { kinds: verdict?.violations.map((v) => v.kind), verdict };
@@ -105,6 +106,18 @@ describe("outcome audit checker", () => {
     expect(check(lost, [command(50, true, null)], { events: [drain] }).kinds).toEqual(["drain-lost-answer"]);
     expect(check(lost, [command(50, true, null)], { events: [kill] }).kinds).toEqual([]);
     expect(check(lost, [command(50, false, null)], { events: [drain] }).kinds).toEqual([]);
+  });
+
+  it("holds a twin sent beside the first attempt to what it claims, and counts its command", () => {
+    const busy = attempt(0, 100, { class: "in-progress", code: "IDEMPOTENCY_KEY_IN_PROGRESS" });
+    expect(check([attempt(0, 100, UPDATED)], [command(50, true)], { twin: busy }).kinds).toEqual([]);
+    const twinUpdated = attempt(0, 100, UPDATED);
+    const nothing = check([attempt(0, 100, UNKNOWN)], [command(50, false, null)], { twin: twinUpdated });
+    expect(nothing.kinds).toEqual(["updated-not-applied"]);
+    const twice = check([attempt(0, 100, UPDATED)], [command(50, true), command(60, true)], {
+      twin: twinUpdated,
+    });
+    expect(twice.kinds).toEqual(["applied-twice"]);
   });
 
   it("flags a key left in progress, an answer about another request, and a retry refused as a reused key", () => {

@@ -12,7 +12,7 @@
  *   spelled differently is not refused as a reused key.
  */
 import type { CommandRecord, CountingOms } from "../helpers/counting-oms.js";
-import type { AnswerClass } from "./classify.js";
+import type { AnswerClass, ItemAnswer } from "./classify.js";
 import type { Attempt, RequestLog } from "./client.js";
 import { drained, killed, labelOf, type ProcessEvent, restartBetween, within } from "./timeline.js";
 
@@ -118,21 +118,31 @@ function checkItem(
 }
 
 // Private: what each attempt's answer claimed, held against what the OMS did while it ran.
-// @returns the attempt numbers (from 1) of each kind of violation
+// @returns the attempts (numbers from 1, or "twin") with each kind of violation
 function attemptViolations(
-  { plan, attempts }: RequestLog,
+  { plan, attempts, twin }: RequestLog,
   index: number,
   commands: readonly CommandRecord[],
   events: readonly ProcessEvent[],
-): Map<ViolationKind, number[]> {
+): Map<ViolationKind, string[]> {
   const applied = commands.filter((c) => c.applied);
   const planned = plan.items[index];
-  const byKind = new Map<ViolationKind, number[]>();
-  const note = (kind: ViolationKind, n: number) => byKind.set(kind, [...(byKind.get(kind) ?? []), n + 1]);
+  const byKind = new Map<ViolationKind, string[]>();
+  const note = (kind: ViolationKind, n: number | "twin") =>
+    byKind.set(kind, [...(byKind.get(kind) ?? []), n === "twin" ? n : String(n + 1)]);
+  // What any answer to this request must not say, whoever holds the key.
+  const checkClaims = (answer: ItemAnswer | undefined, n: number | "twin") => {
+    if (answer?.class === "updated" && applied.length === 0) note("updated-not-applied", n);
+    const about = answer?.about;
+    if (about !== undefined && about !== planned?.values.awb_number && about !== String(planned?.packageId)) {
+      note("answer-of-another-request", n);
+    }
+    if (answer?.code === "IDEMPOTENCY_KEY_REUSED") note("key-refused-as-reused", n);
+  };
   for (const [n, attempt] of attempts.entries()) {
     const answer = attempt.items[index];
     const ranDuring = applied.some((c) => within(c, attempt));
-    if (answer?.class === "updated" && applied.length === 0) note("updated-not-applied", n);
+    checkClaims(answer, n);
     const got204 = commands.some((c) => c.answered === 204 && within(c, attempt));
     // Unknown stays allowed: the 204 may have reached the gateway after its deadline. A 409 says
     // only that the key is busy; the command answered 204 belongs to the run holding it.
@@ -141,12 +151,10 @@ function attemptViolations(
     if (got204 && claims && !killed(attempt, events)) note("204-not-reported", n);
     if (answer?.class === "not-run" && ranDuring) note("not-run-but-ran", n);
     if (answer?.class === "lost" && ranDuring && drained(attempt, events)) note("drain-lost-answer", n);
-    const about = answer?.about;
-    if (about !== undefined && about !== planned?.values.awb_number && about !== String(planned?.packageId)) {
-      note("answer-of-another-request", n);
-    }
-    if (answer?.code === "IDEMPOTENCY_KEY_REUSED") note("key-refused-as-reused", n);
   }
+  // The twin ran beside the first attempt: the commands in its window may be the first attempt's,
+  // so only what it claims is checked; sending twice shows in the count of applied commands.
+  if (twin) checkClaims(twin.items[index], "twin");
   return byKind;
 }
 
@@ -193,6 +201,8 @@ function describe(why: string, log: RequestLog, index: number, commands: readonl
       return `#${n + 1} gw${a.generation} HTTP ${a.httpStatus ?? "-"} ${item?.class}/${item?.code}${said}`;
     })
     .join("; ");
+  const twin = log.twin?.items[index];
+  const twinText = twin ? `; twin HTTP ${log.twin?.httpStatus ?? "-"} ${twin.class}/${twin.code}` : "";
   const record = commands
     .map((c) => {
       const at = c.receivedAt - (log.attempts[0]?.startedAt ?? 0);
@@ -201,6 +211,6 @@ function describe(why: string, log: RequestLog, index: number, commands: readonl
     .join("; ");
   return (
     `${why}. ${log.plan.kind} ${log.plan.key ? `key ${log.plan.key}` : "unkeyed"}, item ${index}. ` +
-    `Attempts: ${attempts}. OMS record: ${record || "no command received"}.`
+    `Attempts: ${attempts}${twinText}. OMS record: ${record || "no command received"}.`
   );
 }

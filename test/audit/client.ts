@@ -28,6 +28,8 @@ export interface Attempt {
 export interface RequestLog {
   plan: PlannedRequest;
   attempts: Attempt[];
+  /** The same keyed request sent again while the first attempt ran (`plan.twin`). */
+  twin?: Attempt;
 }
 
 /** Codes that say the request itself is wrong: retrying it unchanged cannot help. */
@@ -52,14 +54,20 @@ export async function sendPlanned(
   const jitter = new Prng(seed ^ (plan.id * 2654435761));
   const log: RequestLog = { plan, attempts: [] };
   const firstAt = Date.now();
+  let twin: Promise<Attempt> | undefined;
   for (let n = 1; ; n++) {
-    const attempt = await sendOnce(plan, key, spelling(plan, body, n), await target());
+    const sent = sendOnce(plan, key, spelling(plan, body, n), await target());
+    if (n === 1 && plan.twin && key !== null) {
+      twin = sendOnce(plan, key, spelling(plan, body, 2), await target());
+    }
+    const attempt = await sent;
     log.attempts.push(attempt);
     if (key === null || !leavesOutcomeOpen(attempt) || n >= MAX_ATTEMPTS) break;
     if (n >= RETRIES && !(askAgainLater(attempt) && Date.now() - firstAt < PATIENCE_MS)) break;
     const backoff = Math.min(1_500, 100 * 2 ** (n - 1));
     await new Promise((resolve) => setTimeout(resolve, backoff / 2 + jitter.next() * (backoff / 2)));
   }
+  if (twin) log.twin = await twin;
   return log;
 }
 

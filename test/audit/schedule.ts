@@ -39,6 +39,8 @@ export interface PlannedRequest {
   /** Selects `ShipmentUpdated.package`, which costs a read after the command. */
   selectPackage: boolean;
   items: PlannedItem[];
+  /** A keyed request also sent a second time at once, as an impatient or doubled client would. */
+  twin?: boolean;
   /** Fired when the OMS receives this request's first command (a storm: when the request starts). */
   trigger?: ProcessFault;
   /**
@@ -62,6 +64,7 @@ const FIVE_XX = [500, 502, 504] as const;
 /** Requests sent late into each drain. */
 export const LATE_IN_DRAIN = 4;
 const SHARED_KEY_CHANCE = 0.25;
+const TWIN_CHANCE = 0.1;
 const MIN_PLANS_PER_FAULT = 4;
 const REQUESTS_PER_CYCLE = 100;
 
@@ -107,6 +110,7 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
         unsharedKeyOf[caller] = key;
       }
     }
+    const twin = key !== null && !trigger && prng.chance(TWIN_CHANCE);
     requests.push({
       id,
       kind,
@@ -114,6 +118,7 @@ export function buildSchedule(options: ScheduleOptions): PlannedRequest[] {
       caller,
       selectPackage: prng.chance(0.5),
       items,
+      ...(twin ? { twin } : {}),
       ...(trigger ? { trigger } : {}),
     });
   }
