@@ -1,6 +1,6 @@
 /**
  * The gateway as a real child process (`node --import tsx src/main.ts`), with a clean environment,
- * started, killed (-9), drained (SIGTERM) and started again by the audit. Not the suites' helper
+ * started, killed (-9), drained (SIGTERM) and started again by the audit. Not the suites' module
  * (test/helpers/gateway-process.ts): that one is bound to vitest's hooks, and `npm run audit` runs
  * without vitest.
  */

@@ -18,7 +18,7 @@ import {
   type PlannedCommand,
   type ShipmentValues,
 } from "./command-faults.js";
-import { Packages } from "./oms-packages.js";
+import { CARGO_COMPANIES, Packages, page, parseCommand } from "./oms-data.js";
 
 export * from "./command-faults.js";
 
@@ -31,12 +31,6 @@ export interface CountingOmsOptions {
   /** Called for every command received, before it is handled. */
   onCommand?: (record: CommandRecord) => void;
 }
-
-export const CARGO_COMPANIES = [
-  { id: 1, name: "Yurtiçi Kargo", erp_code: "yurtici-kargo", shipping_company: "yurtici" },
-  { id: 2, name: "Aras Kargo", erp_code: "aras-kargo", shipping_company: "aras" },
-  { id: 3, name: "MNG Kargo", erp_code: "mng-kargo", shipping_company: "mng" },
-];
 
 /** Commands answered 204 right after a storm: the breaker's probe, and a couple beside it. */
 const HEALING_COMMANDS = 3;
@@ -197,24 +191,6 @@ export class CountingOms {
       this.timers.add(timer);
     });
   }
-}
-
-function parseCommand(text: string): ShipmentValues | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof body !== "object" || body === null) return null;
-  const { awb_number, query_number, cargo_company, transition_id } = body as Record<string, unknown>;
-  if (typeof awb_number !== "string" || typeof cargo_company !== "number") return null;
-  if (typeof transition_id !== "number") return null;
-  return { awb_number, query_number: typeof query_number === "string" ? query_number : null, cargo_company };
-}
-
-function page(results: unknown[]): unknown {
-  return { count: results.length, next: null, previous: null, results };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

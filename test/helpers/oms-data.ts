@@ -1,7 +1,8 @@
 /**
- * The packages of the counting OMS: every id exists, packed, with a shipment; applying a command
- * sets the shipment and moves every change marker (the package's and the label's modification
- * time, and the label's URL), as the OMS does when it regenerates the label.
+ * What the counting OMS holds, in the OMS's wire format: packages (every id exists, packed, with a
+ * shipment; applying a command sets the shipment and moves every change marker: the package's and
+ * the label's modification time, and the label's URL, as the OMS does when it regenerates the
+ * label), a few cargo companies, and the command body it accepts.
  */
 import type { ShipmentValues } from "./command-faults.js";
 
@@ -60,4 +61,29 @@ export class Packages {
       modified_date: modified,
     };
   }
+}
+
+export const CARGO_COMPANIES = [
+  { id: 1, name: "Yurtiçi Kargo", erp_code: "yurtici-kargo", shipping_company: "yurtici" },
+  { id: 2, name: "Aras Kargo", erp_code: "aras-kargo", shipping_company: "aras" },
+  { id: 3, name: "MNG Kargo", erp_code: "mng-kargo", shipping_company: "mng" },
+];
+
+/** The command body, or null when it is not one the OMS would accept. */
+export function parseCommand(text: string): ShipmentValues | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== "object" || body === null) return null;
+  const { awb_number, query_number, cargo_company, transition_id } = body as Record<string, unknown>;
+  if (typeof awb_number !== "string" || typeof cargo_company !== "number") return null;
+  if (typeof transition_id !== "number") return null;
+  return { awb_number, query_number: typeof query_number === "string" ? query_number : null, cargo_company };
+}
+
+export function page(results: unknown[]): unknown {
+  return { count: results.length, next: null, previous: null, results };
 }
