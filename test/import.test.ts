@@ -517,7 +517,9 @@ describe("npm run import", () => {
     const fix = await readFile(`${input}.to-fix.csv`, "utf8");
     expect(fix.split("\r\n").slice(0, 2)).toStrictEqual([
       "\uFEFFpackage_id;cargo_company;tracking_number;query_number;reason;code",
-      expect.stringMatching(/^2303;Kargo;XX-1;;cargo_company "Kargo" matches .*;AMBIGUOUS_CARGO_COMPANY$/),
+      expect.stringMatching(
+        /^2303;Kargo;XX-1;;"cargo_company ""Kargo"" matches 5 .*";AMBIGUOUS_CARGO_COMPANY$/,
+      ),
     ]);
   }, 60_000);
 
@@ -550,31 +552,39 @@ describe("npm run import", () => {
     const results = await readResults(`${input}.result.csv`);
     const waiting = results.filter((r) => r.result !== "ShipmentUpdated");
     expect(waiting.length).toBeGreaterThan(0);
-    // Refused connections and the open breaker: known not applied, and said so.
-    expect(new Set(waiting.map((r) => `${r.result} ${r.code} ${r.outcomeKnown}`))).toSatisfy(
-      (codes: Set<string>) =>
-        [...codes].every((c) => /^CommandFailed (OMS_UNAVAILABLE|OMS_CIRCUIT_OPEN) true$/.test(c)),
-    );
+    // Refused connections and the open breaker: known not applied. Commands cut off in flight: unknown.
+    const kinds = new Set(waiting.map((r) => `${r.result} ${r.code} ${r.outcomeKnown}`));
+    expect(
+      kinds.has("CommandFailed OMS_UNAVAILABLE true") || kinds.has("CommandFailed OMS_CIRCUIT_OPEN true"),
+    ).toBe(true);
+    for (const kind of kinds) {
+      expect(kind).toMatch(
+        /^(CommandFailed (OMS_UNAVAILABLE|OMS_CIRCUIT_OPEN) true|CommandFailed OMS_OUTCOME_UNKNOWN false)$/,
+      );
+    }
+    const notApplied = waiting.filter((r) => r.outcomeKnown).length;
     expect(first.stdout).toMatch(
       new RegExp(
-        `^${waiting.length} rows were not applied \\(.*\\): run the same command again to send them\\.$`,
+        `^${notApplied} rows were not applied \\(.*\\): run the same command again to send them\\.$`,
         "m",
       ),
     );
+    if (notApplied < waiting.length) {
+      expect(first.stdout).toContain(
+        `${waiting.length - notApplied} rows may or may not have been applied (OMS_OUTCOME_UNKNOWN ${waiting.length - notApplied}): run the same command again; it reads those packages first`,
+      );
+    }
     expect(first.stdout).not.toContain("read those packages");
     expect(await readFile(`${input}.to-fix.csv`, "utf8")).toBe(`${HEADER},reason,code\r\n`);
 
     await oms.up();
-    await waitFor(
-      "the breaker to close",
-      async () =>
-        (await h.gql('{ package(id: "1001") { id } }')).body.data !== undefined &&
-        !(await h.gql('{ package(id: "1001") { id } }')).body.errors,
-    );
-    const second = await runCli([input], cliEnv(h));
+    // Straight back in: rows that meet the breaker still open or half-open are retried within the run.
+    const second = await runCli([input], cliEnv(h, { IMPORT_RETRY_DELAY_MS: "100" }));
 
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toContain(`Sent ${waiting.length} rows in`);
+    // Every waiting row sent again or, when its lost command had been applied, found so by reading.
+    const [, sent, verified] = /Sent (\d+) rows .*, (\d+) found applied by reading/.exec(second.stdout) ?? [];
+    expect(Number(sent) + Number(verified)).toBe(waiting.length);
     const applied = commandsPerPackage(sim);
     expect(applied.size).toBe(400);
     expect([...applied.values()].every((n) => n === 1)).toBe(true);
@@ -776,7 +786,13 @@ describe("the import across gateway crashes and signals", () => {
         const resumed = await runCli([input], importEnv);
 
         expect(resumed.code, resumed.stderr).toBe(0);
-        expect(resumed.stdout).toMatch(/[1-9]\d* found applied by reading the package/);
+        // The memory store forgot the chunk's key: the import reads the packages. Redis still holds
+        // it: the gateway recovers the chunk under its key.
+        expect(resumed.stdout).toMatch(
+          store === "memory"
+            ? /\(0 replayed by the gateway\), [1-9]\d* found applied by reading/
+            : /\(1 replayed by the gateway\), 0 found applied/,
+        );
         const applied = commandsPerPackage(sim);
         expect(applied.size).toBe(300);
         expect([...applied.entries()].filter(([, n]) => n !== 1)).toStrictEqual([]);
