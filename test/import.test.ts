@@ -5,22 +5,19 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { type Server } from "node:http";
 import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseCsv } from "csv-parse/sync";
 import { build } from "esbuild";
-import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadImportConfig } from "../src/config.js";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
 import { importBundleOptions } from "../src/tools/bundle.js";
 import { formatCsv, formatCsvRow, readCsv, readDialect } from "../src/tools/import/csv.js";
 import { ProgressReporter } from "../src/tools/import/progress.js";
 import { ImportFileError, RowReader, readHeader } from "../src/tools/import/rows.js";
-import { type ImportOptions, runImport } from "../src/tools/import/run.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 import { freePort, SKIP_REDIS, startRedis } from "./helpers/redis.js";
 
