@@ -372,6 +372,10 @@ export interface ImportConfig {
   chunkSize: number;
   /** Deadline of one bulk call, in ms. */
   timeoutMs: number;
+  /** Rounds over the rows known not applied within one run, the first included. */
+  retryAttempts: number;
+  /** The wait before the second round, doubled for each further one. */
+  retryDelayMs: number;
 }
 
 /** Configuration of `npm run import` (the CSV import client), from the same kind of environment. */
@@ -389,6 +393,8 @@ export function loadImportConfig(env: Env): ImportConfig {
     apiKey: env.IMPORT_API_KEY?.trim() || null,
     chunkSize: p.int("IMPORT_CHUNK_SIZE", 100, 1, 10_000),
     timeoutMs: p.int("IMPORT_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
+    retryAttempts: p.int("IMPORT_RETRY_ATTEMPTS", 5, 1, 20),
+    retryDelayMs: p.int("IMPORT_RETRY_DELAY_MS", 1_000, 0, 60_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

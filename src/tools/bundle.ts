@@ -3,11 +3,14 @@
  * of modules halves the time to the first answered request. `npm run bundle` runs this; the test of
  * the bundle uses the same options.
  */
+import { chmod } from "node:fs/promises";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 
-export function bundleOptions(outfile: string): BuildOptions {
+export const IMPORT_BUNDLE = "dist/oms-graph-import.mjs";
+
+export function bundleOptions(outfile: string, entry = "src/main.ts"): BuildOptions {
   return {
-    entryPoints: ["src/main.ts"],
+    entryPoints: [entry],
     bundle: true,
     // No keepNames: it wraps every function and class in a naming call, which costs on hot paths.
     // GraphQL type names are therefore given explicitly in the decorators, never taken from classes.
@@ -44,6 +47,14 @@ const withoutJitSerializer: Plugin = {
   },
 };
 
+/** The CSV import as one file that node runs directly (the package's `oms-graph-import` bin), so
+ * that signals sent to its process reach the import itself. */
+export function importBundleOptions(outfile: string): BuildOptions {
+  return bundleOptions(outfile, "src/tools/import.ts");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await build({ ...bundleOptions("dist/oms-graph.mjs"), sourcemap: true });
+  await build({ ...importBundleOptions(IMPORT_BUNDLE), sourcemap: true });
+  await chmod(IMPORT_BUNDLE, 0o755);
 }

@@ -1,74 +1,57 @@
+#!/usr/bin/env node
 /**
- * `npm run import -- tracking.csv [--out result.csv]`: updates the shipments listed in a CSV file
- * through the gateway's bulk mutation and writes one result per row. Settings come from the
- * environment through loadImportConfig; see USAGE.
+ * `oms-graph-import tracking.csv` (or `npm run import -- tracking.csv`): sets the shipments listed in
+ * a CSV file through the gateway's bulk mutation, and writes one result per row and a file of the
+ * rows a person must fix. Settings come from the environment through loadImportConfig; see USAGE.
  *
- * Exit codes: 0 every row has a result (refusals included), 1 the import could not finish,
- * 2 bad usage, configuration or input file, 130 interrupted.
+ * Exit codes: 0 every row done and none to fix; 1 rows to fix or not sent yet (run again), or the
+ * gateway refused the import; 2 bad usage, configuration or input file; 130 and 143 stopped by
+ * SIGINT and SIGTERM (the journal is kept: run again to resume).
  */
 import { ConfigError, loadImportConfig } from "../config.js";
+import { readArgs } from "./import/args.js";
+import { CsvFileError } from "./import/csv.js";
 import { JournalError } from "./import/journal.js";
 import { ImportFileError } from "./import/rows.js";
 import { type ImportOutcome, journalPathFor, runImport, UsageError } from "./import/run.js";
 
-const USAGE = `Usage: npm run import -- <tracking.csv> [--out <result.csv>]
+const USAGE = `Usage: oms-graph-import <tracking.csv> [--out <result.csv>] [--delimiter comma|semicolon|tab]
+       npm run import -- <tracking.csv> [options]
 
-Reads package_id,cargo_company_id,tracking_number,query_number rows and updates each package's
-shipment through the gateway, in chunks. Writes line,package_id,result,code,message for every row to
-<result.csv> (default <tracking.csv>.result.csv). Progress is journaled to <result.csv>.journal:
-after an interruption, run the same command again to resume without sending anything twice.
+Reads package_id, cargo_company (an id, a name or an ERP code; cargo_company_id is read too),
+tracking_number and query_number columns, in any order, separated by , ; or tab (detected), and
+updates each package's shipment through the gateway. Writes:
+  <result.csv>              one line per row: line,package_id,result,code,message,outcome_known
+                            (default <tracking.csv>.result.csv)
+  <tracking.csv>.to-fix.csv the rows a person must fix, with reason and code: edit, import again
+  <result.csv>.journal      each row's outcome: running the same command again sends only the rows
+                            not done and the rows changed since
 
 Environment:
-  IMPORT_GATEWAY_URL  the gateway's /graphql URL (default http://127.0.0.1:4000/graphql)
-  IMPORT_API_KEY      sent as "Authorization: Bearer <key>"
-  IMPORT_CHUNK_SIZE   rows per call (default 100)
-  IMPORT_TIMEOUT_MS   deadline of one call (default 120000)
+  IMPORT_GATEWAY_URL     the gateway's /graphql URL (default http://127.0.0.1:4000/graphql)
+  IMPORT_API_KEY         sent as "Authorization: Bearer <key>"
+  IMPORT_CHUNK_SIZE      rows per call (default 100)
+  IMPORT_TIMEOUT_MS      deadline of one call (default 120000)
+  IMPORT_RETRY_ATTEMPTS  rounds over rows not applied yet, within one run (default 5)
+  IMPORT_RETRY_DELAY_MS  wait before the second round, doubled after each (default 1000)
+
+Exit: 0 all done; 1 rows to fix or not sent yet (run again); 2 usage, file or configuration error;
+130/143 stopped by SIGINT/SIGTERM after the chunk in flight (run again to resume).
 `;
 
-const EXIT = { done: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = { clean: 0, rowsLeft: 1, usage: 2 } as const;
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 /**
  * Under `npm run import`, one Ctrl+C reaches this process more than once: from the terminal, and
- * again relayed by npm and by tsx a few milliseconds later. Only a later one is a second keypress.
+ * again relayed by npm a few milliseconds later. Only a later one is a second keypress.
  */
 const SAME_KEYPRESS_MS = 1_000;
 
-// The parsed command line.
-type Args =
-  | { kind: "run"; input: string; out: string }
-  | { kind: "help" }
-  | { kind: "error"; message: string };
-
-// Parses the arguments after the script name.
-function parseArgs(argv: readonly string[]): Args {
-  let input: string | undefined;
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "-h" || arg === "--help") return { kind: "help" };
-    if (arg === "--out" || arg === "-o") {
-      const value = argv[++i];
-      if (value === undefined || value === "") return { kind: "error", message: `${arg} needs a file name.` };
-      out = value;
-    } else if (arg.startsWith("--out=")) {
-      out = arg.slice("--out=".length);
-      if (out === "") return { kind: "error", message: "--out needs a file name." };
-    } else if (arg.startsWith("-") && arg !== "-") {
-      return { kind: "error", message: `Unknown option ${arg}.` };
-    } else if (input === undefined) {
-      input = arg;
-    } else {
-      return { kind: "error", message: `One input file at a time; got ${input} and ${arg}.` };
-    }
-  }
-  if (input === undefined) return { kind: "error", message: "Which CSV file? Give its path." };
-  return { kind: "run", input, out: out ?? `${input}.result.csv` };
-}
-
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   if (args.kind === "help") {
     process.stdout.write(USAGE);
-    return EXIT.done;
+    return EXIT.clean;
   }
   if (args.kind === "error") {
     process.stderr.write(`${args.message}\n\n${USAGE}`);
@@ -83,44 +66,68 @@ async function main(): Promise<number> {
     return EXIT.usage;
   }
 
-  // The first Ctrl+C lets the chunk in flight finish and be journaled; a second one leaves at once,
-  // which is safe too: the unjournaled chunk is replayed by the gateway under its key on resume.
+  // The first signal lets the chunk in flight finish and be journaled; a second one leaves at once,
+  // which is safe too: the next run asks the gateway about that chunk, or reads its packages.
   const interrupt = new AbortController();
-  let interruptedAt = 0;
-  process.on("SIGINT", () => {
+  let stoppedBy: string | null = null;
+  let stoppedAt = 0;
+  const stop = (signal: NodeJS.Signals) => {
     const now = performance.now();
-    if (!interrupt.signal.aborted) {
-      interruptedAt = now;
-      process.stderr.write("\nStopping after the chunk in flight (Ctrl+C again to stop at once).\n");
+    if (stoppedBy === null) {
+      stoppedBy = signal;
+      stoppedAt = now;
+      process.stderr.write(
+        `\n${signal}: stopping after the chunk in flight (send it again to stop at once).\n`,
+      );
       interrupt.abort();
-    } else if (now - interruptedAt > SAME_KEYPRESS_MS) {
-      process.exit(EXIT.interrupted);
+    } else if (now - stoppedAt > SAME_KEYPRESS_MS) {
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
     }
-  });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 
   let outcome: ImportOutcome;
   try {
     outcome = await runImport({
       inputPath: args.input,
       outPath: args.out,
+      delimiter: args.delimiter,
       config,
       stdout: process.stdout,
       stderr: process.stderr,
       interrupt: interrupt.signal,
     });
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ImportFileError || error instanceof JournalError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ImportFileError ||
+      error instanceof JournalError ||
+      error instanceof CsvFileError
+    ) {
       process.stderr.write(`${error.message}\n`);
       return EXIT.usage;
     }
     process.stderr.write(
       `The import stopped: ${(error as Error).message}\n` +
-        `Finished chunks are kept in ${journalPathFor(args.out)}; run the same command again to resume.\n`,
+        `Outcomes so far are kept in ${journalPathFor(args.out)}; run the same command again to resume.\n`,
     );
-    return EXIT.failed;
+    return EXIT.rowsLeft;
   }
-  if (outcome.kind === "failed") process.stderr.write(`${outcome.message}\n`);
-  return EXIT[outcome.kind];
+  switch (outcome.kind) {
+    case "finished":
+      return outcome.clean ? EXIT.clean : EXIT.rowsLeft;
+    case "interrupted":
+      process.stderr.write(
+        `Interrupted: outcomes so far are kept in ${journalPathFor(args.out)}; run the same command again to resume.\n`,
+      );
+      return SIGNAL_EXIT[stoppedBy ?? "SIGINT"] ?? EXIT.rowsLeft;
+    case "failed":
+      process.stderr.write(
+        `${outcome.message}\nOutcomes so far are kept in ${journalPathFor(args.out)}; run the same command again to resume.\n`,
+      );
+      return EXIT.rowsLeft;
+  }
 }
 
 process.exitCode = await main();

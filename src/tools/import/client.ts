@@ -1,52 +1,48 @@
 /**
- * Sends one chunk through the gateway's bulk mutation with its Idempotency-Key, and retries a chunk
- * that failed as a whole with the same key: the gateway then either runs it for the first time,
- * waits for the earlier attempt still running, or replays that attempt's stored answer. A chunk is
- * never sent under a new key, so a retry cannot command a package twice.
+ * The import's calls to the gateway: a chunk through the bulk mutation with its Idempotency-Key,
+ * a probe asking whether the gateway still holds a key, package reads to verify, and the cargo
+ * company list. Every call says plainly whether anything may have been sent to the OMS.
  */
 import { Agent, request } from "undici";
-import type { ShipmentInput } from "./rows.js";
 
-/** The outcome of one input, as it goes into the result file. */
-export interface ItemOutcome {
+/** One input of the bulk mutation, as sent. */
+export interface ShipmentInput {
+  packageId: string;
+  cargoCompanyId: string;
+  trackingNumber: string;
+  queryNumber?: string;
+}
+
+/** One item of the bulk answer. */
+export interface ItemAnswer {
   result: string;
   code: string;
   message: string;
+  outcomeKnown: boolean;
+  /** Field paths of a ValidationError with their messages, e.g. `trackingNumber`. */
+  fields: Array<{ field: string; message: string }>;
 }
 
-/** A chunk's answer: one outcome per input, in input order. */
-export interface ChunkAnswer {
-  items: ItemOutcome[];
-  /** The gateway answered from its idempotency store without commanding anything. */
-  replayed: boolean;
+/** What came of one attempt at a chunk. */
+export type ChunkAttempt =
+  | { kind: "answered"; items: ItemAnswer[]; replayed: boolean; recovered: boolean }
+  /** Nothing of it reached the OMS (refused connection, 429, 503): the rows may be sent again. */
+  | { kind: "notSent"; reason: string }
+  /** The request may have been run and the answer was lost (reset, timeout, a proxy's 502/504). */
+  | { kind: "lost"; reason: string };
+
+/** The gateway refused the chunk for good (bad key, too many inputs, a broken answer). */
+export class ChunkRefused extends Error {
+  override name = "ChunkRefused";
 }
 
-/** A chunk failed as a whole; `retryable` says whether the same request may succeed later. */
-export class ChunkError extends Error {
-  override name = "ChunkError";
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    /** The gateway's Retry-After, in ms. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
+/** A package as the verification read sees it. */
+export interface PackageView {
+  trackingNumber: string | null;
+  queryNumber: string | null;
+  cargoCompanyId: string | null;
 }
 
-/** How a chunk that failed as a whole is retried. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  attempts: number;
-  /** The wait before the first retry; doubled for each further one. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** Five attempts over about fifteen seconds: enough for a gateway restart or a proxy hiccup. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 8_000 };
-
-/** Where and how to reach the gateway. */
 export interface ClientOptions {
   gatewayUrl: string;
   apiKey: string | null;
@@ -58,146 +54,221 @@ const MUTATION = `mutation ImportShipments($inputs: [UpdatePackageShipmentInput!
   updatePackageShipments(inputs: $inputs) {
     __typename
     ... on MutationError { message }
-    ... on ValidationError { fieldErrors { code } }
+    ... on ValidationError { fieldErrors { path code message } }
     ... on CommandRejected { code }
     ... on CommandFailed { code outcomeKnown }
   }
 }`;
 
-const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 502, 503, 504]);
-/** Top-level codes of a call that commanded nothing and may succeed later. */
-const RETRYABLE_CODES = new Set(["OMS_UNAVAILABLE", "OMS_RATE_LIMITED"]);
+const CARGO_COMPANIES = "query ImportCargoCompanies { cargoCompanies { id name erpCode shippingCompany } }";
+/** Packages per verification read: well inside the gateway's alias and token limits. */
+export const READ_BATCH = 20;
+
+/** Codes of a whole call that commanded nothing. */
+const NOT_SENT_CODES = new Set([
+  "OMS_UNAVAILABLE",
+  "OMS_RATE_LIMITED",
+  "SHUTTING_DOWN",
+  "IDEMPOTENCY_STORE_UNAVAILABLE",
+]);
+/** Connection failures before a byte of the request went out. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 interface RawItem {
   __typename?: string;
   message?: string;
   code?: string;
   outcomeKnown?: boolean;
-  fieldErrors?: Array<{ code?: string }>;
+  fieldErrors?: Array<{ path?: string[]; code?: string; message?: string }>;
 }
 
-interface GraphQLBody {
-  data?: { updatePackageShipments?: RawItem[] | null } | null;
-  errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+interface GraphQLBody<T> {
+  data?: T | null;
+  errors?: Array<{ message?: string; path?: Array<string | number>; extensions?: { code?: string } }>;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
 }
 
 /** A connection to the gateway for the length of one import. */
 export class GatewayClient {
-  private readonly agent = new Agent({ connections: 1 });
+  private readonly agent = new Agent({ connections: 2 });
 
   constructor(private readonly options: ClientOptions) {}
 
   /**
    * One attempt at one chunk.
-   * @throws ChunkError when the chunk failed as a whole
+   * @throws ChunkRefused when the gateway refused it for good
    */
-  async send(key: string, inputs: readonly ShipmentInput[]): Promise<ChunkAnswer> {
+  async send(key: string, inputs: readonly ShipmentInput[]): Promise<ChunkAttempt> {
+    const reply = await this.post(
+      { query: MUTATION, operationName: "ImportShipments", variables: { inputs } },
+      key,
+    );
+    if ("failure" in reply) return reply.failure;
+    return interpret(reply, inputs.length);
+  }
+
+  /**
+   * Whether the gateway still holds `key` (running, or answered and kept). Asked with an empty list
+   * under the key: a held key refuses another request (422 IDEMPOTENCY_KEY_REUSED); a free one runs
+   * it, which commands nothing and is not kept.
+   */
+  async holds(key: string): Promise<boolean | "unreachable"> {
+    const reply = await this.post(
+      { query: MUTATION, operationName: "ImportShipments", variables: { inputs: [] } },
+      key,
+    );
+    if ("failure" in reply) return "unreachable";
+    if (reply.status === 422) return true;
+    if (reply.status === 200) return false;
+    return "unreachable";
+  }
+
+  /**
+   * The packages' shipments as the OMS shows them now; a package the OMS does not have is null.
+   * @throws Error when the read failed
+   */
+  async readPackages(ids: readonly string[]): Promise<Map<string, PackageView | null>> {
+    const fields = ids.map(
+      (id, i) =>
+        `p${i}: package(id: ${JSON.stringify(id)}) { shipment { trackingNumber queryNumber cargoCompany { id } } }`,
+    );
+    type Data = Record<
+      string,
+      {
+        shipment: {
+          trackingNumber: string | null;
+          queryNumber: string | null;
+          cargoCompany: { id: string } | null;
+        } | null;
+      } | null
+    >;
+    const data = await this.query<Data>(`query ImportVerify {\n${fields.join("\n")}\n}`);
+    const views = new Map<string, PackageView | null>();
+    for (const [i, id] of ids.entries()) {
+      const pkg = data[`p${i}`];
+      if (pkg === undefined) throw new Error(`the gateway did not answer for package ${id}`);
+      const shipment = pkg?.shipment ?? null;
+      views.set(
+        id,
+        pkg === null
+          ? null
+          : {
+              trackingNumber: shipment?.trackingNumber ?? null,
+              queryNumber: shipment?.queryNumber ?? null,
+              cargoCompanyId: shipment?.cargoCompany?.id ?? null,
+            },
+      );
+    }
+    return views;
+  }
+
+  /** @throws Error when the list cannot be read */
+  async cargoCompanies(): Promise<
+    Array<{ id: string; name: string; erpCode: string | null; shippingCompany: string | null }>
+  > {
+    type Entry = { id: string; name: string; erpCode: string | null; shippingCompany: string | null };
+    return (await this.query<{ cargoCompanies: Entry[] }>(CARGO_COMPANIES)).cargoCompanies;
+  }
+
+  /** Closes the connections, so the process can exit without waiting for keep-alive to lapse. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async query<T>(query: string): Promise<T> {
+    const reply = await this.post({ query }, null);
+    if ("failure" in reply) throw new Error(reply.failure.reason);
+    let body: GraphQLBody<T> | null = null;
+    try {
+      body = JSON.parse(reply.text) as GraphQLBody<T>;
+    } catch {
+      // Described by its status below.
+    }
+    const first = body?.errors?.[0];
+    if (reply.status !== 200 || !body?.data || first !== undefined) {
+      const code = first?.extensions?.code;
+      throw new Error(
+        first?.message
+          ? `${first.message}${code ? ` (${code})` : ""}`
+          : `HTTP ${reply.status} from the gateway`,
+      );
+    }
+    return body.data;
+  }
+
+  private async post(
+    body: unknown,
+    key: string | null,
+  ): Promise<Reply | { failure: ChunkAttempt & { kind: "notSent" | "lost" } }> {
     const headers: Record<string, string> = {
       "content-type": "application/json",
       accept: "application/json",
-      "idempotency-key": key,
     };
+    if (key !== null) headers["idempotency-key"] = key;
     if (this.options.apiKey !== null) headers.authorization = `Bearer ${this.options.apiKey}`;
-    const body = JSON.stringify({ query: MUTATION, operationName: "ImportShipments", variables: { inputs } });
-    let status: number;
-    let text: string;
-    let responseHeaders: Record<string, string | string[] | undefined>;
     try {
       const res = await request(this.options.gatewayUrl, {
         method: "POST",
         headers,
-        body,
+        body: JSON.stringify(body),
         dispatcher: this.agent,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      status = res.statusCode;
-      responseHeaders = res.headers;
-      text = await res.body.text();
+      return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
     } catch (error) {
-      throw new ChunkError(describeTransportError(error, this.options.timeoutMs), true);
-    }
-    return interpret(status, responseHeaders, text, inputs.length);
-  }
-
-  /** Closes the connection, so the process can exit without waiting for keep-alive to lapse. */
-  async close(): Promise<void> {
-    await this.agent.close();
-  }
-}
-
-/** Called before each retry, to tell the operator. */
-export type RetryListener = (error: ChunkError, attempt: number, delayMs: number) => void;
-
-/**
- * Sends a chunk, retrying with the same key and a doubling wait while it fails retryably.
- * @param interrupt when aborted, a pending wait ends and the last error is thrown
- * @throws ChunkError when the chunk failed for good, or the attempts ran out
- */
-export async function sendWithRetry(
-  client: GatewayClient,
-  key: string,
-  inputs: readonly ShipmentInput[],
-  policy: RetryPolicy,
-  onRetry: RetryListener,
-  interrupt?: AbortSignal,
-): Promise<ChunkAnswer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await client.send(key, inputs);
-    } catch (error) {
-      if (!(error instanceof ChunkError) || !error.retryable) throw error;
-      if (attempt >= policy.attempts || interrupt?.aborted) {
-        throw new ChunkError(`${error.message} (after ${attempt} attempts)`, false);
+      const code = (error as { code?: string }).code ?? "";
+      const name = (error as { name?: string }).name;
+      if (NOT_CONNECTED.has(code)) {
+        return { failure: { kind: "notSent", reason: `cannot reach the gateway (${code})` } };
       }
-      const backoff = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
-      const delay = Math.max(backoff, Math.min(error.retryAfterMs ?? 0, policy.maxDelayMs));
-      onRetry(error, attempt, delay);
-      if (!(await sleep(delay, interrupt))) {
-        throw new ChunkError(`${error.message} (interrupted while waiting to retry)`, false);
-      }
+      const reason =
+        name === "TimeoutError" || name === "AbortError"
+          ? `no answer from the gateway within ${this.options.timeoutMs} ms (IMPORT_TIMEOUT_MS)`
+          : `the connection to the gateway failed (${code || (error as Error).message})`;
+      return { failure: { kind: "lost", reason } };
     }
   }
 }
 
-function interpret(
-  status: number,
-  headers: Record<string, string | string[] | undefined>,
-  text: string,
-  expected: number,
-): ChunkAnswer {
-  let body: GraphQLBody | null = null;
+function interpret(reply: Reply, expected: number): ChunkAttempt {
+  const { status, headers, text } = reply;
+  let body: GraphQLBody<{ updatePackageShipments?: RawItem[] | null }> | null = null;
   try {
-    body = JSON.parse(text) as GraphQLBody;
+    body = JSON.parse(text);
   } catch {
     // Not JSON: a proxy's error page, described by its status below.
   }
   const items = body?.data?.updatePackageShipments;
   if (status === 200 && Array.isArray(items)) {
     if (items.length !== expected) {
-      throw new ChunkError(`The gateway answered ${items.length} results for ${expected} inputs.`, false);
+      throw new ChunkRefused(`The gateway answered ${items.length} results for ${expected} inputs.`);
     }
-    return { items: items.map(toOutcome), replayed: headers["idempotent-replayed"] === "true" };
+    return {
+      kind: "answered",
+      items: items.map(toAnswer),
+      replayed: headers["idempotent-replayed"] === "true",
+      recovered: headers["idempotent-recovered"] === "true",
+    };
   }
   const first = body?.errors?.[0];
   const code = first?.extensions?.code;
   const detail = first?.message ? `${first.message}${code ? ` (${code})` : ""}` : text.slice(0, 200).trim();
-  const retryAfterMs = parseRetryAfter(headers["retry-after"]);
   const http = detail === "" ? `HTTP ${status}` : `HTTP ${status}: ${detail}`;
-  if (RETRYABLE_STATUS.has(status)) return failure(http, true, retryAfterMs);
+  if ([408, 425, 429, 503].includes(status)) return { kind: "notSent", reason: http };
+  // A proxy's 502/504, or the key still running elsewhere: the chunk may be running or have run.
+  if ([409, 500, 502, 504].includes(status)) return { kind: "lost", reason: http };
   if (status === 200) {
     const codes = (body?.errors ?? []).map((e) => e.extensions?.code ?? "");
-    const retryable = codes.length > 0 && codes.every((c) => RETRYABLE_CODES.has(c));
-    return failure(
-      `The gateway refused the chunk: ${detail || "no results"}${hint(code)}`,
-      retryable,
-      retryAfterMs,
-    );
+    if (codes.length > 0 && codes.every((c) => NOT_SENT_CODES.has(c)))
+      return { kind: "notSent", reason: detail };
+    throw new ChunkRefused(`The gateway refused the chunk: ${detail || "no results"}${hint(code)}`);
   }
-  return failure(`${http}${hint(code ?? String(status))}`, false);
-}
-
-function failure(message: string, retryable: boolean, retryAfterMs?: number): never {
-  throw new ChunkError(message, retryable, retryAfterMs);
+  throw new ChunkRefused(`${http}${hint(code ?? String(status))}`);
 }
 
 // Private: what an operator can do about the failures that need one.
@@ -212,50 +283,26 @@ function hint(code: string | undefined): string {
     case "401":
     case "403":
       return ". Check IMPORT_API_KEY.";
-    case "IDEMPOTENCY_KEY_REUSED":
-      return ". An earlier run sent this chunk with other rows: was IMPORT_CHUNK_SIZE changed? Rerun with the earlier size.";
     default:
       return "";
   }
 }
 
-function toOutcome(item: RawItem): ItemOutcome {
+function toAnswer(item: RawItem): ItemAnswer {
   const result = item.__typename ?? "UNKNOWN";
-  const message = item.message ?? "";
-  if (result === "ValidationError") {
-    const codes = [...new Set((item.fieldErrors ?? []).map((e) => e.code ?? ""))].filter((c) => c !== "");
-    return { result, code: codes.join(";"), message };
-  }
-  return { result, code: item.code ?? "", message };
-}
-
-function describeTransportError(error: unknown, timeoutMs: number): string {
-  const name = (error as { name?: string }).name;
-  if (name === "TimeoutError" || name === "AbortError") {
-    return `No answer from the gateway within ${timeoutMs} ms (IMPORT_TIMEOUT_MS).`;
-  }
-  const code = (error as { code?: string }).code;
-  return `Cannot reach the gateway: ${code ?? (error as Error).message}.`;
-}
-
-function parseRetryAfter(value: string | string[] | undefined): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || !/^\d+$/.test(text.trim())) return undefined;
-  return Number(text) * 1000;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  const fields = (item.fieldErrors ?? []).map((e) => ({
+    field: String(e.path?.at(-1) ?? "input"),
+    message: e.message ?? "",
+  }));
+  const code =
+    result === "ValidationError"
+      ? [...new Set((item.fieldErrors ?? []).map((e) => e.code ?? ""))].filter((c) => c !== "").join(";")
+      : (item.code ?? "");
+  return {
+    result,
+    code,
+    message: item.message ?? "",
+    outcomeKnown: result === "CommandFailed" ? item.outcomeKnown === true : true,
+    fields,
+  };
 }

@@ -1,155 +1,104 @@
 /**
- * RFC 4180 CSV for `npm run import`. Files are read whole: a carrier's tracking file is a few
- * thousand rows at most. Reading never throws; a record that breaks the format is returned with its
- * problem so the import can report that one row and carry on with the rest.
+ * Reading an import file with csv-parse, streamed, and writing the result files. A file that breaks
+ * the CSV format (a stray or unclosed quote) is refused whole: past such a point the parser cannot
+ * tell where rows begin, and a misread row would set a wrong tracking number on a real package.
  */
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { CsvError, parse } from "csv-parse";
+import { type Delimiter, detectDelimiter, EncodingError, firstLine, Utf8Lines } from "./dialect.js";
 
 /** One record of a CSV file. */
 export interface CsvRecord {
   /** The 1-based line of the file on which the record starts (a quoted field may span lines). */
   line: number;
-  /** The fields read, unquoted; when `error` is set, whatever was read before the problem. */
   fields: string[];
-  /** Why the record could not be read as CSV. */
-  error?: string;
 }
 
-interface Scanned {
-  fields: string[];
-  error?: string;
-  /** Where the next record starts. */
-  next: number;
-  /** Line breaks consumed, including those inside quoted fields. */
-  lines: number;
-  /** An empty or whitespace-only line, which spreadsheets leave behind and which is no row. */
-  blank: boolean;
+/** What the start of the file tells about the rest. */
+export interface CsvDialect {
+  delimiter: Delimiter;
+  /** The file starts with a byte order mark; the files written for it do too. */
+  bom: boolean;
+}
+
+/** The file cannot be read as CSV; nothing was sent. */
+export class CsvFileError extends Error {
+  override name = "CsvFileError";
+}
+
+/** Looks at the first line: the delimiter (unless given) and the byte order mark. */
+export async function readDialect(path: string, given: Delimiter | null): Promise<CsvDialect> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = new Uint8Array(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+    return { delimiter: given ?? detectDelimiter(firstLine(head)), bom };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Reads every record of `text`. Accepts CRLF, LF or CR line ends and a leading byte order mark;
- * skips blank lines.
+ * Reads the file's records in order, blank lines skipped, streaming: memory does not grow with the
+ * file beyond what `onRecord` keeps.
+ * @throws CsvFileError when the file is not UTF-8 or not valid CSV
  */
-export function parseCsv(text: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  while (pos < text.length) {
-    const scanned = scanRecord(text, pos);
-    if (!scanned.blank) {
-      const record: CsvRecord = { line, fields: scanned.fields };
-      if (scanned.error !== undefined) record.error = scanned.error;
-      records.push(record);
+export async function readCsv(
+  path: string,
+  dialect: CsvDialect,
+  onRecord: (record: CsvRecord) => void,
+): Promise<void> {
+  const parser = parse({
+    bom: true,
+    delimiter: dialect.delimiter,
+    record_delimiter: "\n",
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+  });
+  parser.on("data", ({ record, info }: { record: string[]; info: { lines: number } }) => {
+    // info.lines is the line the record ends on.
+    const breaks = record.reduce((n, field) => n + countLineBreaks(field), 0);
+    onRecord({ line: info.lines - breaks, fields: record });
+  });
+  try {
+    await pipeline(createReadStream(path), new Utf8Lines(), parser);
+  } catch (error) {
+    if (error instanceof EncodingError) {
+      throw new CsvFileError(`${path} is not UTF-8 text; save it as "CSV UTF-8" and try again.`);
     }
-    line += scanned.lines;
-    pos = scanned.next;
-  }
-  return records;
-}
-
-/** One record as CSV text with its CRLF line end; fields are quoted only when they must be. */
-export function formatCsvRow(fields: readonly string[]): string {
-  return `${fields.map(quote).join(",")}\r\n`;
-}
-
-/** Several records, each ended with CRLF as RFC 4180 asks. */
-export function formatCsv(rows: readonly (readonly string[])[]): string {
-  return rows.map(formatCsvRow).join("");
-}
-
-// Leading or trailing spaces are quoted too, because some spreadsheet imports trim unquoted fields.
-function quote(field: string): string {
-  return /[",\r\n]|^\s|\s$/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
-}
-
-function scanRecord(text: string, start: number): Scanned {
-  const fields: string[] = [];
-  let lines = 0;
-  let quotedAny = false;
-  let i = start;
-  for (;;) {
-    // At the start of a field.
-    if (text[i] === '"') {
-      quotedAny = true;
-      const closed = scanQuoted(text, i + 1);
-      if (closed === null) {
-        // Everything up to the end of the file would be swallowed into one field. Reporting this
-        // line alone and reading on from the next one keeps the rows after it.
-        const after = lineEnd(text, start);
-        return {
-          fields,
-          error: "a quoted field is never closed",
-          next: after.next,
-          lines: after.breaks,
-          blank: false,
-        };
-      }
-      fields.push(closed.value);
-      lines += closed.lines;
-      i = closed.next;
-      const c = text[i];
-      if (c === ",") {
-        i++;
-        continue;
-      }
-      if (c !== undefined && c !== "\r" && c !== "\n") {
-        return fail(text, i, fields, lines, "unexpected text after a closing quote");
-      }
-    } else {
-      let j = i;
-      while (j < text.length && text[j] !== "," && text[j] !== "\r" && text[j] !== "\n") {
-        if (text[j] === '"') return fail(text, j, fields, lines, "a quote inside an unquoted field");
-        j++;
-      }
-      fields.push(text.slice(i, j));
-      i = j;
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
+    if (error instanceof CsvError) {
+      throw new CsvFileError(
+        `${path} is not valid CSV: ${error.message.replace(/ instead of delimiter.*$/, "")}. Nothing was sent; ` +
+          "fix that line (a quote inside a field must be doubled, and the field quoted) and run again.",
+      );
     }
-    // At a line end or the end of the file.
-    const end = lineBreakAt(text, i);
-    const blank = !quotedAny && fields.length === 1 && (fields[0] ?? "").trim() === "";
-    return { fields, next: i + end, lines: lines + (end > 0 ? 1 : 0), blank };
+    throw error;
   }
-}
-
-/** Reads a quoted field's content from just after its opening quote. */
-function scanQuoted(text: string, from: number): { value: string; next: number; lines: number } | null {
-  let value = "";
-  let i = from;
-  for (;;) {
-    const q = text.indexOf('"', i);
-    if (q === -1) return null;
-    value += text.slice(i, q);
-    if (text[q + 1] === '"') {
-      value += '"';
-      i = q + 2;
-    } else {
-      return { value, next: q + 1, lines: countLineBreaks(value) };
-    }
-  }
-}
-
-// Private: ends a broken record at the end of its physical line, so the next line is read afresh.
-function fail(text: string, at: number, fields: string[], lines: number, error: string): Scanned {
-  const after = lineEnd(text, at);
-  return { fields, error, next: after.next, lines: lines + after.breaks, blank: false };
-}
-
-function lineEnd(text: string, from: number): { next: number; breaks: number } {
-  let i = from;
-  while (i < text.length && text[i] !== "\r" && text[i] !== "\n") i++;
-  const end = lineBreakAt(text, i);
-  return { next: i + end, breaks: end > 0 ? 1 : 0 };
-}
-
-/** The length of the line break at `i`: 2 for CRLF, 1 for LF or CR, 0 for none. */
-function lineBreakAt(text: string, i: number): number {
-  if (text[i] === "\r") return text[i + 1] === "\n" ? 2 : 1;
-  return text[i] === "\n" ? 1 : 0;
 }
 
 function countLineBreaks(value: string): number {
-  return value.match(/\r\n|\r|\n/g)?.length ?? 0;
+  let n = 0;
+  for (let i = value.indexOf("\n"); i !== -1; i = value.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** One record with its CRLF line end; fields are quoted only when they must be. */
+export function formatCsvRow(fields: readonly string[], delimiter: Delimiter = ","): string {
+  return `${fields.map((f) => quote(f, delimiter)).join(delimiter)}\r\n`;
+}
+
+/** Several records, each ended with CRLF as RFC 4180 asks. */
+export function formatCsv(rows: readonly (readonly string[])[], delimiter: Delimiter = ","): string {
+  return rows.map((row) => formatCsvRow(row, delimiter)).join("");
+}
+
+// Leading or trailing spaces are quoted too, because some spreadsheet imports trim unquoted fields.
+function quote(field: string, delimiter: Delimiter): string {
+  const special = field.includes(delimiter) || /["\r\n]|^\s|\s$/.test(field);
+  return special ? `"${field.replaceAll('"', '""')}"` : field;
 }

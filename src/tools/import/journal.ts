@@ -1,49 +1,65 @@
 /**
- * The import's journal: one JSON line per finished chunk with its results, written and synced to
- * disk before the next chunk is sent. A resumed run skips every chunk in it, so packages are not
- * commanded again even when the gateway no longer remembers the chunk's Idempotency-Key.
+ * The import's journal, beside the result file: one JSON line per event, synced to disk before the
+ * import goes on. Before a chunk is sent, a `sent` line names its Idempotency-Key and rows; after
+ * the answer, one `row` line per row records its outcome. Outcomes are kept against the row's key
+ * (package id and content), never against a line number or the file's digest, so the journal stays
+ * right however the file is edited: an edited row is new work, an unchanged one keeps its outcome.
+ * A row with a `sent` line but no outcome after it was in flight when the run stopped.
  */
 import { type FileHandle, open, readFile, rename, writeFile } from "node:fs/promises";
-import type { RowResult } from "./rows.js";
 
-/** One finished chunk. */
-export interface JournalEntry {
-  v: 1;
-  /** The SHA-256 of the input file the chunk came from. */
-  file: string;
-  chunkSize: number;
-  chunk: number;
-  key: string;
-  results: RowResult[];
+/** What happens to a row next. */
+export type RowState =
+  /** A final outcome: ShipmentUpdated, ValidationError or CommandRejected. Never sent again. */
+  | "done"
+  /** Known not applied (OMS unavailable, rate limited, breaker open, deadline): send again. */
+  | "retry"
+  /** May have been applied: read the package before sending again. */
+  | "verify";
+
+export interface RowOutcome {
+  state: RowState;
+  result: string;
+  code: string;
+  message: string;
+  outcomeKnown: boolean;
 }
+
+/** What the journal knows about one row. */
+export interface RowRecord {
+  outcome?: RowOutcome;
+  /** Times the row was sent, in every run. */
+  attempts: number;
+  /** The key of the chunk the row was sent in and no outcome recorded since. */
+  inFlight?: string;
+}
+
+type Line =
+  | { v: 2; t: "sent"; chunk: string; rows: string[] }
+  | ({ v: 2; t: "row"; row: string; pkg: string } & RowOutcome);
 
 /** The journal cannot be used; the run stops before sending anything. */
 export class JournalError extends Error {
   override name = "JournalError";
 }
 
-/** What an opened journal already holds. */
-export interface OpenedJournal {
-  journal: Journal;
-  /** Finished chunks of this input file, in the order they were written. */
-  entries: JournalEntry[];
-  /** Set when a journal of another version of the file was set aside. */
-  discarded: boolean;
-}
-
-/** An append-only journal file. */
 export class Journal {
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
+    /** Row key → what is known. */
+    readonly rows: Map<string, RowRecord>,
+    /** Chunk key → its rows' keys in the order sent, for the chunks with rows still in flight. */
+    readonly chunks: Map<string, string[]>,
+    /** An older journal (one line per chunk) was set aside: its rows' outcomes are not known here. */
+    readonly setAside: string | null,
   ) {}
 
   /**
-   * Opens the journal at `path` for the file with SHA-256 `digest`, creating it when absent.
-   * Entries of another file mean the input changed, so they are dropped and the import starts afresh.
-   * @throws JournalError when the file cannot be read, written or understood.
+   * Opens the journal at `path`, creating it when absent, and reads what it holds.
+   * @throws JournalError when it cannot be read, written or understood
    */
-  static async open(path: string, digest: string): Promise<OpenedJournal> {
+  static async open(path: string): Promise<Journal> {
     let text = "";
     try {
       text = await readFile(path, "utf8");
@@ -52,76 +68,116 @@ export class Journal {
         throw new JournalError(`Cannot read the journal ${path}: ${(error as Error).message}`);
       }
     }
-    const all = parseEntries(path, text);
-    const entries = all.filter((entry) => entry.file === digest);
-    if (entries.length > 0 && entries.length < all.length) {
-      throw new JournalError(`The journal ${path} mixes several input files; move it away to start afresh.`);
-    }
-    const discarded = all.length > 0 && entries.length === 0;
+    const { lines, legacy } = parseLines(path, text);
+    const rows = new Map<string, RowRecord>();
+    const chunks = new Map<string, string[]>();
+    for (const line of lines) apply(rows, chunks, line);
     try {
-      // Rewritten whole (and atomically) so that a line torn by a crash, or another file's entries,
-      // never sit in front of the lines appended next.
-      const kept = entries.map((entry) => `${JSON.stringify(entry)}\n`).join("");
-      if (kept !== text) {
-        await writeFile(`${path}.tmp`, kept);
+      if (legacy) {
+        // A journal of the chunk-per-line kind cannot be matched to rows: set aside, not deleted.
+        await rename(path, `${path}.v1`);
+      } else if (text !== "" && !text.endsWith("\n")) {
+        // A line torn by a crash must not sit in front of the lines appended next.
+        await writeFile(`${path}.tmp`, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
         await rename(`${path}.tmp`, path);
       }
       const handle = await open(path, "a");
-      return { journal: new Journal(path, handle), entries, discarded };
+      return new Journal(path, handle, rows, chunks, legacy ? `${path}.v1` : null);
     } catch (error) {
       throw new JournalError(`Cannot write the journal ${path}: ${(error as Error).message}`);
     }
   }
 
-  /** Appends one finished chunk and waits until it is on disk. */
-  async append(entry: JournalEntry): Promise<void> {
-    await this.handle.write(`${JSON.stringify(entry)}\n`);
-    await this.handle.datasync();
+  /** Records that these rows are about to be sent under `chunk`, and waits until it is on disk. */
+  async sending(chunk: string, rowKeys: readonly string[]): Promise<void> {
+    await this.write([{ v: 2, t: "sent", chunk, rows: [...rowKeys] }]);
   }
 
-  /** Closes the file; every appended entry is already on disk. */
+  /** Records rows' outcomes, and waits until they are on disk. */
+  async record(
+    outcomes: ReadonlyArray<{ key: string; packageId: string; outcome: RowOutcome }>,
+  ): Promise<void> {
+    await this.write(
+      outcomes.map(({ key, packageId, outcome }) => ({
+        v: 2,
+        t: "row",
+        row: key,
+        pkg: packageId,
+        ...outcome,
+      })),
+    );
+  }
+
+  /** Closes the file; everything written is already on disk. */
   async close(): Promise<void> {
     await this.handle.close();
   }
+
+  private async write(lines: Line[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.handle.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    await this.handle.datasync();
+    for (const line of lines) apply(this.rows, this.chunks, line);
+  }
 }
 
-function parseEntries(path: string, text: string): JournalEntry[] {
-  const lines = text.split("\n");
-  const entries: JournalEntry[] = [];
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    const entry = parseEntry(line);
-    if (entry !== null) {
-      entries.push(entry);
-    } else if (i === lines.length - 1) {
-      // The last line has no line end: the run was killed while writing it, so its chunk never
-      // counted as finished. That chunk is sent again under the same key and replayed.
-      break;
-    } else {
+function apply(rows: Map<string, RowRecord>, chunks: Map<string, string[]>, line: Line): void {
+  if (line.t === "sent") {
+    chunks.set(line.chunk, [...line.rows]);
+    for (const key of line.rows) {
+      const record = rows.get(key) ?? { attempts: 0 };
+      record.attempts++;
+      record.inFlight = line.chunk;
+      rows.set(key, record);
+    }
+    return;
+  }
+  const { state, result, code, message, outcomeKnown } = line;
+  const record = rows.get(line.row) ?? { attempts: 0 };
+  record.outcome = { state, result, code, message, outcomeKnown };
+  delete record.inFlight;
+  rows.set(line.row, record);
+}
+
+function parseLines(path: string, text: string): { lines: Line[]; legacy: boolean } {
+  const raw = text.split("\n");
+  const lines: Line[] = [];
+  let legacy = false;
+  for (const [i, text] of raw.entries()) {
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // The last line without a line end was being written when the run was killed: what it
+      // recorded never counted, and the rows it named are verified or sent again.
+      if (i === raw.length - 1) break;
       throw new JournalError(
         `Line ${i + 1} of the journal ${path} is damaged; move the file away to start afresh.`,
       );
     }
+    const line = value as Partial<Line>;
+    if ((value as { v?: unknown } | null)?.v === 1) {
+      legacy = true;
+      continue;
+    }
+    if (!isLine(line)) {
+      throw new JournalError(
+        `Line ${i + 1} of the journal ${path} is not a journal entry; move the file away to start afresh.`,
+      );
+    }
+    lines.push(line);
   }
-  return entries;
+  return { lines, legacy };
 }
 
-function parseEntry(line: string): JournalEntry | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  const entry = value as Partial<JournalEntry> | null;
-  const ok =
-    entry !== null &&
-    typeof entry === "object" &&
-    entry.v === 1 &&
-    typeof entry.file === "string" &&
-    Number.isSafeInteger(entry.chunkSize) &&
-    Number.isSafeInteger(entry.chunk) &&
-    typeof entry.key === "string" &&
-    Array.isArray(entry.results);
-  return ok ? (entry as JournalEntry) : null;
+function isLine(value: Partial<Line>): value is Line {
+  if (value === null || typeof value !== "object" || value.v !== 2) return false;
+  if (value.t === "sent") return typeof value.chunk === "string" && Array.isArray(value.rows);
+  return (
+    value.t === "row" &&
+    typeof value.row === "string" &&
+    ["done", "retry", "verify"].includes(value.state as string) &&
+    typeof value.result === "string"
+  );
 }
