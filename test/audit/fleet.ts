@@ -41,6 +41,11 @@ export class Fleet {
     return this.current.process.running;
   }
 
+  /** Resolves when the gateway serving now has exited. */
+  servingExited(): Promise<void> {
+    return this.current.process.exited;
+  }
+
   get recentOutput(): string {
     return this.current.process.recentOutput;
   }

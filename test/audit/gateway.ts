@@ -14,11 +14,11 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OUTPUT_KEPT = 20_000;
 
 /**
- * The drain's grace period: longer than the slowest audit request (a bulk of 10 whose commands all
- * hang and are verified: two rounds of deadline plus read), so a request received before SIGTERM
- * can always finish.
+ * The drain's grace period: well beyond the slowest audit request (a bulk of 10 whose commands all
+ * hang and are verified: two rounds of deadline plus read, about 4 s), so a request received
+ * before SIGTERM can always finish, also on a busy machine.
  */
-export const SHUTDOWN_GRACE_MS = 5_000;
+export const SHUTDOWN_GRACE_MS = 8_000;
 
 export const API_KEYS = ["audit-caller-alpha-0001", "audit-caller-bravo-0002"] as const;
 

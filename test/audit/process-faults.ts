@@ -89,7 +89,8 @@ export async function runProcessFault(
       const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
       events.push(event);
       const fleet = running.fleet;
-      const late = fault === "sigterm-drain" ? sendLateInDrain(running) : Promise.resolve();
+      const late =
+        fault === "sigterm-drain" ? sendLateInDrain(running, fleet.servingExited()) : Promise.resolve();
       event.generation = await (fault === "gateway-kill" ? fleet.killAndReplace() : fleet.drainAndReplace());
       event.until = Date.now();
       await late;
@@ -100,8 +101,9 @@ export async function runProcessFault(
 
 // Private: these arrive while the drained gateway may still hold open connections, and their
 // commands run past the end of its grace period: a drain that accepts them loses their answers.
-async function sendLateInDrain(running: Running): Promise<void> {
-  await until(Date.now() + SHUTDOWN_GRACE_MS - LATE_BEFORE_GRACE_ENDS_MS);
+// A gateway that has exited by then holds no connections: they are sent at once, to its successor.
+async function sendLateInDrain(running: Running, drainedExited: Promise<void>): Promise<void> {
+  await Promise.race([until(Date.now() + SHUTDOWN_GRACE_MS - LATE_BEFORE_GRACE_ENDS_MS), drainedExited]);
   const late = running.late.splice(0, LATE_IN_DRAIN);
   await Promise.all(
     late.map(async (plan, k) => {
