@@ -14,7 +14,7 @@ import {
 } from "./checker.js";
 import { type RequestLog, sendPlanned } from "./client.js";
 import { Fleet } from "./fleet.js";
-import { type Running, runProcessFault, Triggers, until } from "./process-faults.js";
+import { type Running, runProcessFault, Triggers } from "./process-faults.js";
 import { AuditRedis } from "./redis.js";
 import { buildSchedule, type PlannedRequest, PROCESS_FAULTS, type ProcessFault } from "./schedule.js";
 import { formatTable } from "./table.js";
@@ -80,7 +80,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     const logs: RequestLog[] = [];
     const liveOms = oms;
     const liveFleet = fleet;
-    const running: Running = {
+    const live: Running = {
       oms,
       redis,
       fleet,
@@ -92,9 +92,11 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     };
     triggers.fire = (fault) => {
       log(`process fault: ${fault}`);
-      faultsRunning.push(runProcessFault(fault, running, events));
+      const running = runProcessFault(fault, live, events);
+      faultsRunning.push(running);
+      return running;
     };
-    await sendAll(schedule, options, running, triggers, log);
+    await sendAll(schedule, options, live, triggers, log);
     await Promise.all(faultsRunning);
     if (!fleet.healthy) throw new Error(`the gateway stopped during the run:\n${fleet.recentOutput}`);
     const context: CheckContext = { store: options.store, events };
@@ -131,9 +133,9 @@ async function sendAll(
   const worker = async () => {
     while (next < queue.length) {
       const plan = queue[next++] as PlannedRequest;
-      if (plan.trigger === "breaker-storm") triggers.fire("breaker-storm");
       // A process fault must meet a request that reaches the OMS, not one refused by an open breaker.
-      else if (plan.trigger) await until(running.oms.healedAt);
+      if (plan.trigger) await triggers.turn(plan, () => running.oms.healedAt);
+      if (plan.trigger === "breaker-storm") triggers.fireFor(plan);
       await running.send(plan);
       if (triggers.pending(plan)) {
         log(`request ${plan.id} reached the OMS with no command; its ${plan.trigger} is fired now`);

@@ -41,9 +41,9 @@ export class Fleet {
     return this.current.process.running;
   }
 
-  /** Resolves when the gateway serving now has exited. */
-  servingExited(): Promise<void> {
-    return this.current.process.exited;
+  /** The gateway serving now: its connection pool, and when it exits. */
+  serving(): { dispatcher: Pool; exited: Promise<void> } {
+    return { dispatcher: this.current.pool, exited: this.current.process.exited };
   }
 
   get recentOutput(): string {

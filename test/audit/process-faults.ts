@@ -3,10 +3,12 @@
  * command) and what it does (a breaker storm, Redis killed and restarted, the gateway killed or
  * drained and replaced), recorded as events for the checker.
  */
+
+import type { Dispatcher } from "undici";
 import type { CommandRecord, CountingOms } from "../helpers/counting-oms.js";
 import type { ProcessEvent } from "./checker.js";
 import type { Fleet } from "./fleet.js";
-import { SHUTDOWN_GRACE_MS } from "./gateway.js";
+import { API_KEYS, SHUTDOWN_GRACE_MS } from "./gateway.js";
 import type { AuditRedis } from "./redis.js";
 import { LATE_IN_DRAIN, type PlannedRequest, type ProcessFault } from "./schedule.js";
 
@@ -18,6 +20,7 @@ const REDIS_DOWN_MS = 800;
 const REDIS_PAUSE_MS = 2_000;
 /** Late arrivals in a drain come this long before its grace period ends: less than the OMS deadline. */
 const LATE_BEFORE_GRACE_ENDS_MS = 700;
+const KEEP_ALIVE_EVERY_MS = 100;
 
 export interface Running {
   oms: CountingOms;
@@ -29,10 +32,16 @@ export interface Running {
   send(plan: PlannedRequest): Promise<void>;
 }
 
-/** Fires each request's process fault when the OMS receives the request's first command. */
+/**
+ * Fires each request's process fault when the OMS receives the request's first command (a storm:
+ * when the request starts), one fault at a time: a trigger request is sent only once the previous
+ * fault is over and the OMS has healed from the last storm, so faults do not land on each other.
+ */
 export class Triggers {
-  fire: (fault: ProcessFault) => void = () => undefined;
+  fire: (fault: ProcessFault) => Promise<void> = async () => undefined;
   private readonly byAwb = new Map<string, PlannedRequest>();
+  private readonly endTurn = new Map<number, () => void>();
+  private lane: Promise<void> = Promise.resolve();
 
   constructor(schedule: readonly PlannedRequest[]) {
     for (const plan of schedule) {
@@ -40,6 +49,14 @@ export class Triggers {
         for (const item of plan.items) this.byAwb.set(item.values.awb_number, plan);
       }
     }
+  }
+
+  /** Waits until `plan` may be sent: the previous fault is over and `healedAt()` has passed. */
+  async turn(plan: PlannedRequest, healedAt: () => number): Promise<void> {
+    const previous = this.lane;
+    this.lane = new Promise((resolve) => this.endTurn.set(plan.id, resolve));
+    await previous;
+    await until(healedAt());
   }
 
   commandReceived(record: CommandRecord): void {
@@ -53,7 +70,9 @@ export class Triggers {
 
   fireFor(plan: PlannedRequest): void {
     for (const item of plan.items) this.byAwb.delete(item.values.awb_number);
-    if (plan.trigger) this.fire(plan.trigger);
+    if (!plan.trigger) return;
+    const done = () => this.endTurn.get(plan.id)?.();
+    this.fire(plan.trigger).then(done, done);
   }
 }
 
@@ -89,13 +108,38 @@ export async function runProcessFault(
       const event: ProcessEvent = { fault, at, until: Number.POSITIVE_INFINITY };
       events.push(event);
       const fleet = running.fleet;
-      const late =
-        fault === "sigterm-drain" ? sendLateInDrain(running, fleet.servingExited()) : Promise.resolve();
+      const drained = fleet.serving();
+      const load =
+        fault === "sigterm-drain"
+          ? Promise.all([sendLateInDrain(running, drained.exited), keepAliveLoad(drained)])
+          : Promise.resolve();
       event.generation = await (fault === "gateway-kill" ? fleet.killAndReplace() : fleet.drainAndReplace());
       event.until = Date.now();
-      await late;
+      await load;
       return;
     }
+  }
+}
+
+// Private: a cheap query every KEEP_ALIVE_EVERY_MS on the connections already open to a draining
+// gateway, as a load balancer's traffic keeps coming until it notices: a drain that keeps serving
+// them stays up for its whole grace period; one that answers them with Connection: close does not.
+async function keepAliveLoad(drained: { dispatcher: Dispatcher; exited: Promise<void> }): Promise<void> {
+  let exited = false;
+  void drained.exited.then(() => {
+    exited = true;
+  });
+  const body = JSON.stringify({ query: "{ __typename }" });
+  const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEYS[0]}` };
+  const stopAt = Date.now() + SHUTDOWN_GRACE_MS + 1_000;
+  while (!exited && Date.now() < stopAt) {
+    try {
+      const res = await drained.dispatcher.request({ path: "/graphql", method: "POST", headers, body });
+      await res.body.dump();
+    } catch {
+      // Refused or reset: the drain is closing connections, as it should.
+    }
+    await until(Date.now() + KEEP_ALIVE_EVERY_MS);
   }
 }
 
