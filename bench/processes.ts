@@ -12,6 +12,9 @@ export const ROOT = new URL("..", import.meta.url).pathname;
 /** Whether processes can be pinned: `taskset` exists and there are two cores to spread over. */
 export const PINNING = existsSync("/usr/bin/taskset") && cpus().length >= 2;
 
+/** The gateway's runtime flags, as the Dockerfile's CMD and `npm start` give them. */
+export const GATEWAY_FLAGS = ["--heap-growing-percent=100"];
+
 const children: ChildProcess[] = [];
 
 /**

@@ -15,7 +15,16 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { firstJsonLine, freePort, PINNING, ROOT, rssMb, startNode, stopAll } from "./processes.js";
+import {
+  firstJsonLine,
+  freePort,
+  GATEWAY_FLAGS,
+  PINNING,
+  ROOT,
+  rssMb,
+  startNode,
+  stopAll,
+} from "./processes.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 50;
@@ -58,7 +67,7 @@ async function startGateway(omsUrl: string, extraEnv: Record<string, string> = {
   const port = await freePort();
   const started = performance.now();
   const child = startNode(
-    ["dist/oms-graph.mjs"],
+    [...GATEWAY_FLAGS, "dist/oms-graph.mjs"],
     {
       NODE_ENV: "production",
       PORT: String(port),

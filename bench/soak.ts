@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 // @ts-expect-error autocannon ships no types
 import autocannon from "autocannon";
 import { request } from "undici";
-import { firstJsonLine, freePort, ROOT, rssMb, startNode, stopAll } from "./processes.js";
+import { firstJsonLine, freePort, GATEWAY_FLAGS, ROOT, rssMb, startNode, stopAll } from "./processes.js";
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const API_KEY = "soak-key";
@@ -36,7 +36,7 @@ async function startUpstream(latencyMs: number): Promise<string> {
 
 async function startGateway(omsUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = startNode(["dist/oms-graph.mjs"], {
+  const child = startNode([...GATEWAY_FLAGS, "dist/oms-graph.mjs"], {
     NODE_ENV: "production",
     PORT: String(port),
     OMS_BASE_URL: omsUrl,

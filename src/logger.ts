@@ -36,8 +36,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /**
- * pino's ISO timestamp, formatted once per millisecond: under load several lines share a
- * millisecond, and formatting a date costs more than the rest of a short line.
+ * pino's ISO timestamp (its `timestamp` option: a function returning the `,"time":...` part of the
+ * line), formatted once per millisecond: under load several lines share a millisecond, and
+ * formatting a date costs more than the rest of a short line.
  */
 export function isoTimeByMillisecond(): () => string {
   let last = -1;
@@ -50,21 +51,6 @@ export function isoTimeByMillisecond(): () => string {
     }
     return text;
   };
-}
-
-/**
- * Writes one line of pino's format from a body serialised by the caller (`"key":value,...`), with
- * the logger's own level label, time and bindings. For the per-request line, whose shape is fixed:
- * serialising it directly costs a fraction of pino's generic path over an object (key walk,
- * redaction, safe stringify). The caller guarantees the body holds no credentials.
- */
-export function writeRawLine(log: Logger, level: "info" | "debug", body: string, msg: string): void {
-  if (!log.isLevelEnabled(level)) return;
-  const internals = log as unknown as Record<symbol, unknown>;
-  const time = (internals[pino.symbols.timeSym] as () => string)();
-  const bindings = internals[pino.symbols.chindingsSym] as string;
-  const stream = internals[pino.symbols.streamSym] as DestinationStream;
-  stream.write(`{"level":"${level}"${time}${bindings},${body},"msg":${JSON.stringify(msg)}}\n`);
 }
 
 /** Writes out what is still buffered; for the moment before the process exits. */

@@ -4,15 +4,6 @@
  */
 import "reflect-metadata";
 import module from "node:module";
-import v8 from "node:v8";
-
-// The gateway's live heap is small and steady (about 33 MB under load), but every request in flight
-// at a scavenge promotes a little garbage, and V8 lets the old generation grow up to four times the
-// live size before collecting it. Capped at twice the live size, RSS after a 10 s load at 5,000
-// requests/s is 165 MB instead of 175-185 MB, at the same CPU per request; p99 latency goes from 18
-// to 22 ms (more frequent major GCs). Tighter caps cost more: at 30%, 150 MB but a p99 of 44 ms.
-// Set here, before the application allocates.
-v8.setFlagsFromString("--heap-growing-percent=100");
 
 // Node 22.1+ can cache compiled code between starts (the Docker image runs Node 24); older Nodes skip
 // it. The application is imported after this line, dynamically, so that its modules use the cache.

@@ -3,7 +3,7 @@
  * counted by union member and code: a gateway's error metrics never see a ValidationError or a
  * CommandRejected, because they travel as data in a 200 answer.
  */
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { OmsCall } from "./domain/ports.js";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -22,116 +22,58 @@ const REJECTION_CODES: ReadonlySet<string> = new Set([
   "COMMAND_REJECTED",
 ]);
 
-type Labels = Record<string, string | number>;
-
-interface SeriesValues {
-  labels: Labels;
-  /** Observations per bucket (not cumulative); the last one is +Inf. */
-  buckets: number[];
-  sum: number;
-  count: number;
-}
-
 /**
- * A histogram (or, with no buckets, a counter) for the per-request series. prom-client's own
- * `observe` rebuilds and validates the label object and hashes it on every call, a few µs each,
- * three times a request; here a series is found by its label values joined into one key, and the
- * label object is made once per series. The registry reads it like any prom-client metric.
+ * A metric's label children, one per combination of label values: `labels(...)` builds and
+ * validates a label object on every call, and the per-request series are observed three times a
+ * request, so each child is made once and kept.
  */
-export class FastSeries {
-  readonly type: "histogram" | "counter";
-  readonly aggregator = "sum";
-  private readonly series = new Map<string, SeriesValues>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly string[],
-    private readonly upperBounds: readonly number[],
-    registry: Registry,
-  ) {
-    this.type = upperBounds.length === 0 ? "counter" : "histogram";
-    registry.registerMetric(this as unknown as Parameters<Registry["registerMetric"]>[0]);
-  }
-
-  /** Adds one observation (or, for a counter, `value` to the count) to the series of `labelValues`. */
-  observe(labelValues: readonly string[], value: number): void {
-    const key = labelValues.join("\u0001");
-    let values = this.series.get(key);
-    if (values === undefined) {
-      const labels: Labels = {};
-      this.labelNames.forEach((name, i) => {
-        labels[name] = labelValues[i] ?? "";
-      });
-      values = { labels, buckets: new Array(this.upperBounds.length + 1).fill(0), sum: 0, count: 0 };
-      this.series.set(key, values);
+function childrenBy<Child>(labels: (...values: string[]) => Child): (...values: string[]) => Child {
+  const children = new Map<string, Child>();
+  return (...values) => {
+    const key = values.join("\u0001");
+    let child = children.get(key);
+    if (child === undefined) {
+      child = labels(...values);
+      children.set(key, child);
     }
-    let bucket = 0;
-    while (bucket < this.upperBounds.length && value > (this.upperBounds[bucket] as number)) bucket++;
-    values.buckets[bucket] = (values.buckets[bucket] ?? 0) + 1;
-    values.sum += value;
-    values.count += 1;
-  }
-
-  /** prom-client's metric shape, read by the registry at every scrape. */
-  get(): { name: string; help: string; type: string; aggregator: string; values: object[] } {
-    const values: object[] = [];
-    for (const series of this.series.values()) {
-      if (this.type === "counter") {
-        values.push({ labels: series.labels, value: series.sum });
-        continue;
-      }
-      let cumulative = 0;
-      this.upperBounds.forEach((le, i) => {
-        cumulative += series.buckets[i] ?? 0;
-        values.push({
-          labels: { le, ...series.labels },
-          value: cumulative,
-          metricName: `${this.name}_bucket`,
-        });
-      });
-      values.push({
-        labels: { le: "+Inf", ...series.labels },
-        value: series.count,
-        metricName: `${this.name}_bucket`,
-      });
-      values.push({ labels: series.labels, value: series.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: series.labels, value: series.count, metricName: `${this.name}_count` });
-    }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.series.clear();
-  }
+    return child;
+  };
 }
 
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new FastSeries(
-    "oms_graph_http_request_duration_seconds",
-    "HTTP requests served, by endpoint, operation (type and root fields) and status.",
-    ["endpoint", "operation", "status"],
-    SECONDS,
-    this.registry,
-  );
+  constructor() {
+    // Process and Node.js figures (CPU, memory, heap, event loop lag, GC, handles) next to ours.
+    collectDefaultMetrics({ register: this.registry });
+  }
 
-  readonly results = new FastSeries(
-    "oms_graph_mutation_results_total",
-    "Business outcomes of shipment commands, by mutation, union member and code.",
-    ["mutation", "result", "code"],
-    [],
-    this.registry,
-  );
+  readonly httpRequests = new Histogram({
+    name: "oms_graph_http_request_duration_seconds",
+    help: "HTTP requests served, by endpoint, operation (type and root fields) and status.",
+    labelNames: ["endpoint", "operation", "status"] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
 
-  readonly omsCalls = new FastSeries(
-    "oms_graph_oms_call_duration_seconds",
-    "Calls to the OMS, by route and HTTP status (none: no answer).",
-    ["route", "status"],
-    SECONDS,
-    this.registry,
-  );
+  readonly results = new Counter({
+    name: "oms_graph_mutation_results_total",
+    help: "Business outcomes of shipment commands, by mutation, union member and code.",
+    labelNames: ["mutation", "result", "code"] as const,
+    registers: [this.registry],
+  });
+
+  readonly omsCalls = new Histogram({
+    name: "oms_graph_oms_call_duration_seconds",
+    help: "Calls to the OMS, by route and HTTP status (none: no answer).",
+    labelNames: ["route", "status"] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+
+  private readonly httpRequestsBy = childrenBy((...values) => this.httpRequests.labels(...values));
+  private readonly resultsBy = childrenBy((...values) => this.results.labels(...values));
+  private readonly omsCallsBy = childrenBy((...values) => this.omsCalls.labels(...values));
 
   readonly documentChecks = new Counter({
     name: "oms_graph_document_checks_total",
@@ -199,15 +141,15 @@ export class Metrics {
   });
 
   recordResult(mutation: string, result: string, code: string | null): void {
-    this.results.observe([mutation, result, codeLabel(result, code)], 1);
+    this.resultsBy(mutation, result, codeLabel(result, code)).inc();
   }
 
   recordOmsCall(call: OmsCall): void {
-    this.omsCalls.observe([call.route, call.status === null ? "none" : String(call.status)], call.ms / 1000);
+    this.omsCallsBy(call.route, call.status === null ? "none" : String(call.status)).observe(call.ms / 1000);
   }
 
   observeHttpRequest(endpoint: string, operation: string, status: number, seconds: number): void {
-    this.httpRequests.observe([endpoint, operation, String(status)], seconds);
+    this.httpRequestsBy(endpoint, operation, String(status)).observe(seconds);
   }
 }
 

@@ -1,11 +1,14 @@
 import nodeHttp, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pino } from "pino";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCallerCheck, createSecretCheck } from "../src/http/caller.js";
 import { applyCors } from "../src/http/cors.js";
 import { type BodyResult, parseTarget, readBody, sendJson } from "../src/http/io.js";
-import { createLogger, isoTimeByMillisecond, writeRawLine } from "../src/logger.js";
+import { logRequest } from "../src/http/request-log.js";
+import { createLogger, isoTimeByMillisecond } from "../src/logger.js";
+import { Metrics } from "../src/metrics.js";
 import { OmsHttp } from "../src/oms/http.js";
 import { ResilientOms } from "../src/oms/resilience.js";
 import { createReadiness } from "../src/readiness.js";
@@ -434,7 +437,7 @@ describe("isoTimeByMillisecond (the log lines' time)", () => {
   });
 });
 
-describe("writeRawLine (the request line's fast path)", () => {
+describe("logRequest (the request line)", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -443,33 +446,67 @@ describe("writeRawLine (the request line's fast path)", () => {
     const lines: string[] = [];
     return { lines, stream: { write: (line: string) => lines.push(line) } };
   }
+  const req = { method: "POST" } as IncomingMessage;
+  const answered = (statusCode: number, stats?: object) =>
+    ({ statusCode, locals: stats && { stats } }) as unknown as ServerResponse;
 
-  it("writes the same line pino writes for the same fields", () => {
-    vi.useFakeTimers();
+  it("writes the request's fields under these names, in this order", () => {
+    vi.useFakeTimers({ toFake: ["Date", "performance"] });
     vi.setSystemTime(new Date("2026-11-25T10:00:00.123Z"));
     const { lines, stream } = capture();
     const log = createLogger("info", stream);
-    const fields = {
-      requestId: 'r"1\\',
-      status: 200,
-      operation: null,
-      oms: [{ route: "command", status: 204 }],
+    const stats = {
+      operation: "mutation updatePackageShipment",
+      outcome: "ShipmentUpdated",
+      omsCalls: [{ route: "command", method: "POST", status: 204, ms: 3 }],
     };
-    const body = `"requestId":${JSON.stringify(fields.requestId)},"status":200,"operation":null,"oms":[{"route":"command","status":204}]`;
-    log.info(fields, "request");
-    writeRawLine(log, "info", body, "request");
-    expect(lines).toHaveLength(2);
-    expect(lines[1]).toBe(lines[0]);
-    expect(JSON.parse(lines[1] as string)).toMatchObject({ level: "info", service: "oms-graph", ...fields });
+    logRequest(log, new Metrics(), req, answered(200, stats), "/graphql", 'r"1\\', performance.now() - 12.4);
+    logRequest(log, new Metrics(), req, answered(415), "/subgraph", "r2", performance.now());
+    expect(lines).toStrictEqual([
+      '{"level":"info","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r\\"1\\\\",' +
+        '"method":"POST","path":"/graphql","status":200,"operation":"mutation updatePackageShipment",' +
+        '"outcome":"ShipmentUpdated","oms":[{"route":"command","method":"POST","status":204,"ms":3}],"ms":12,' +
+        '"msg":"request"}\n',
+      '{"level":"info","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r2",' +
+        '"method":"POST","path":"/subgraph","status":415,"operation":null,"outcome":null,"oms":[],"ms":0,' +
+        '"msg":"request"}\n',
+    ]);
   });
 
-  it("writes nothing below the logger's level", () => {
+  it("writes health checks and scrapes at debug, below the usual level", () => {
     const { lines, stream } = capture();
-    writeRawLine(createLogger("info", stream), "debug", '"a":1', "request");
-    writeRawLine(createLogger("warn", stream), "info", '"a":1', "request");
-    expect(lines).toEqual([]);
-    writeRawLine(createLogger("debug", stream), "debug", '"a":1', "request");
+    for (const level of ["info", "debug"]) {
+      const log = createLogger(level, stream);
+      for (const path of ["/health/live", "/health/ready", "/metrics"]) {
+        logRequest(log, new Metrics(), req, answered(200), path, "r1", performance.now());
+      }
+    }
+    expect(lines.map((line) => JSON.parse(line))).toMatchObject([
+      { level: "debug", path: "/health/live" },
+      { level: "debug", path: "/health/ready" },
+      { level: "debug", path: "/metrics" },
+    ]);
+  });
+
+  it("goes through the logger's redaction", () => {
+    const { lines, stream } = capture();
+    const log = pino({ redact: { paths: ["requestId", "oms[*].method"], censor: "[redacted]" } }, stream);
+    const stats = { omsCalls: [{ route: "command", method: "POST", status: 204, ms: 3 }] };
+    logRequest(
+      log,
+      new Metrics(),
+      req,
+      answered(200, stats),
+      "/graphql",
+      "secret-looking",
+      performance.now(),
+    );
     expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("secret-looking");
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      requestId: "[redacted]",
+      oms: [{ route: "command", method: "[redacted]", status: 204 }],
+    });
   });
 });
 

@@ -2,7 +2,7 @@
 import { Counter, Histogram, Registry } from "prom-client";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FastSeries } from "../src/metrics.js";
+import { Metrics } from "../src/metrics.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 
 let h: Harness;
@@ -82,62 +82,66 @@ it("folds OMS rejection codes it does not know into one series, and still answer
   expect(text).not.toContain("carrier_paused");
 });
 
-describe("FastSeries", () => {
-  const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-  const observations: Array<[string[], number]> = [
-    [["/graphql", "mutation updatePackageShipment", "200"], 0.003],
-    [["/graphql", "mutation updatePackageShipment", "200"], 0.005],
-    [["/graphql", "mutation updatePackageShipment", "200"], 0.0051],
-    [["/graphql", 'query "quoted"\\name', "200"], 0.7],
-    [["/subgraph", "none", "401"], 42],
-    [["/graphql", "mutation updatePackageShipment", "200"], 30],
-  ];
+it("adds prom-client's process and Node.js figures", async () => {
+  const text = await (await request(`${h.url}/metrics`)).body.text();
+  expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+  expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+  expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+  expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+});
 
-  it("prints exactly what prom-client's Histogram prints for the same observations", async () => {
-    const ours = new Registry();
+describe("the per-request series", () => {
+  const observations: Array<[string, string, number, number]> = [
+    ["/graphql", "mutation updatePackageShipment", 200, 0.003],
+    ["/graphql", "mutation updatePackageShipment", 200, 0.005],
+    ["/graphql", "mutation updatePackageShipment", 200, 0.0051],
+    ["/graphql", 'query "quoted"\\name', 200, 0.7],
+    ["/subgraph", "none", 401, 42],
+    ["/graphql", "mutation updatePackageShipment", 200, 30],
+  ];
+  // Private: one metric of a registry as Prometheus text, without its help line.
+  const printed = async (registry: Registry, name: string) =>
+    (await registry.getSingleMetricAsString(name)).replace(/^# HELP .*\n/, "");
+
+  it("print exactly what a prom-client Histogram given label objects prints", async () => {
+    const metrics = new Metrics();
     const theirs = new Registry();
-    const fast = new FastSeries(
-      "h_seconds",
-      "A histogram.",
-      ["endpoint", "operation", "status"],
-      buckets,
-      ours,
-    );
     const reference = new Histogram({
-      name: "h_seconds",
-      help: "A histogram.",
+      name: "oms_graph_http_request_duration_seconds",
+      help: "-",
       labelNames: ["endpoint", "operation", "status"],
-      buckets,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [theirs],
     });
-    for (const [[endpoint, operation, status], value] of observations) {
-      fast.observe([endpoint as string, operation as string, status as string], value);
-      reference.observe({ endpoint, operation, status }, value);
+    for (const [endpoint, operation, status, seconds] of observations) {
+      metrics.observeHttpRequest(endpoint, operation, status, seconds);
+      reference.observe({ endpoint, operation, status: String(status) }, seconds);
     }
-    expect(await ours.metrics()).toBe(await theirs.metrics());
-    fast.reset();
-    reference.reset();
-    expect(await ours.metrics()).toBe(await theirs.metrics());
+    const name = "oms_graph_http_request_duration_seconds";
+    expect(await printed(metrics.registry, name)).toBe(await printed(theirs, name));
+    expect(await printed(metrics.registry, name)).toContain(
+      'oms_graph_http_request_duration_seconds_bucket{le="0.005",endpoint="/graphql",operation="mutation updatePackageShipment",status="200"} 2',
+    );
   });
 
-  it("prints exactly what prom-client's Counter prints when it has no buckets", async () => {
-    const ours = new Registry();
+  it("count business outcomes exactly as a prom-client Counter given label objects does", async () => {
+    const metrics = new Metrics();
     const theirs = new Registry();
-    const fast = new FastSeries("c_total", "A counter.", ["result", "code"], [], ours);
     const reference = new Counter({
-      name: "c_total",
-      help: "A counter.",
-      labelNames: ["result", "code"],
+      name: "oms_graph_mutation_results_total",
+      help: "-",
+      labelNames: ["mutation", "result", "code"],
       registers: [theirs],
     });
     for (const [result, code] of [
-      ["ShipmentUpdated", ""],
+      ["ShipmentUpdated", null],
       ["ValidationError", "OMS_VALIDATION"],
-      ["ShipmentUpdated", ""],
-    ]) {
-      fast.observe([result as string, code as string], 1);
-      reference.inc({ result, code });
+      ["ShipmentUpdated", null],
+    ] as const) {
+      metrics.recordResult("updatePackageShipment", result, code);
+      reference.inc({ mutation: "updatePackageShipment", result, code: code ?? "" });
     }
-    expect(await ours.metrics()).toBe(await theirs.metrics());
+    const name = "oms_graph_mutation_results_total";
+    expect(await printed(metrics.registry, name)).toBe(await printed(theirs, name));
   });
 });

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -97,13 +97,25 @@ describe("SIGTERM", () => {
   });
 });
 
+/** Node's runtime flags in the Dockerfile's CMD: what stands between `node` and the bundle. */
+async function imageNodeFlags(): Promise<string[]> {
+  const dockerfile = await readFile(new URL("../Dockerfile", import.meta.url), "utf8");
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+  expect(cmd[0]).toBe("node");
+  expect(cmd.at(-1)).toBe("dist/oms-graph.mjs");
+  return cmd.slice(1, -1);
+}
+
 describe("the production bundle (npm run bundle)", () => {
-  it("is one file that starts and serves the README's example mutation", async () => {
+  it("is one file that starts with the image's node flags (npm start's too) and serves the README's example mutation", async () => {
+    const flags = await imageNodeFlags();
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+    expect(pkg.scripts.start).toContain(`node ${flags.join(" ")} dist/oms-graph.mjs`);
     const dir = await mkdtemp(join(tmpdir(), "oms-graph-bundle-"));
     try {
       // Built here, with the npm script's options, so the test does not depend on an earlier build.
       await build(bundleOptions(join(dir, "oms-graph.mjs")));
-      const gateway = await startGatewayProcess({}, [join(dir, "oms-graph.mjs")]);
+      const gateway = await startGatewayProcess({}, [...flags, join(dir, "oms-graph.mjs")]);
       // Past COMPILE_AFTER_RUNS the operation runs on graphql-jit's code, compiled inside the bundle.
       for (let run = 1; run <= COMPILE_AFTER_RUNS + 1; run++) {
         const { body } = await postGraphQL(gateway.graphqlUrl, EXAMPLE_OPERATION, EXAMPLE_VARIABLES);
