@@ -513,10 +513,10 @@ describe("loadConfig result", () => {
 
 describe("the environment is read in one place", () => {
   const srcDir = fileURLToPath(new URL("../src/", import.meta.url));
-  // Process entry points hand process.env to loadConfig whole; they never pick variables themselves.
+  // Process entry points hand process.env to their config loader whole; they never pick variables themselves.
   const ENTRY_POINTS: Record<string, string> = {
     "main.ts": "loadConfig(process.env",
-    "simulator/main.ts": "loadConfig(process.env",
+    "simulator/main.ts": "loadSimulatorConfig(process.env",
     "tools/import.ts": "loadImportConfig(process.env",
   };
 
