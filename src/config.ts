@@ -58,8 +58,6 @@ export interface Config {
   };
   /** How long SIGTERM waits for requests in flight before closing their connections. */
   shutdownGraceMs: number;
-  simulatorPort: number;
-  simulatorLatencyMs: number;
   cargoCompanies: {
     ttlMs: number;
     maxStaleMs: number;
@@ -199,8 +197,6 @@ export function loadConfig(env: Env): Config {
     },
     metrics: { token: metricsToken, port: metricsPort },
     shutdownGraceMs: p.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
-    simulatorPort: p.int("OMS_SIMULATOR_PORT", 4010, 0, 65535),
-    simulatorLatencyMs: p.int("OMS_SIMULATOR_LATENCY_MS", 0, 0, 60_000),
     cargoCompanies: {
       ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
       maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,

@@ -50,8 +50,6 @@ describe("loadConfig defaults", () => {
       maxBodyBytes: 1_088_000,
       http: { maxConnections: 1000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 },
       metrics: { token: null, port: null },
-      simulatorPort: 4010,
-      simulatorLatencyMs: 0,
     });
     expect(config.oms.authScheme).toBe("Token");
     expect(config.oms.timeoutMs).toBe(10_000);
@@ -60,6 +58,11 @@ describe("loadConfig defaults", () => {
     expect(config.oms.statusMap.size).toBe(0);
     expect(config.cargoCompanies).toEqual({ ttlMs: 300_000, maxStaleMs: 3_600_000, file: null });
     expect(config.subgraph).toEqual({ enabled: true, maxEntityRepresentations: 1000 });
+  });
+
+  it("leaves the standalone simulator's settings to the simulator", () => {
+    const env = { OMS_SIMULATOR_PORT: "99999", OMS_SIMULATOR_LATENCY_MS: "-5" };
+    expect(loadConfig(env)).toStrictEqual(loadConfig({}));
   });
 
   it("treats blank values as unset", () => {
@@ -144,8 +147,6 @@ describe("loadConfig valid forms", () => {
       ROUTER_SECRET: " router-secret ",
       LOG_LEVEL: "silent",
       MAX_BODY_BYTES: "10000000",
-      OMS_SIMULATOR_PORT: "65535",
-      OMS_SIMULATOR_LATENCY_MS: "60000",
     });
     expect(config).toMatchObject({
       nodeEnv: "test",
@@ -155,8 +156,6 @@ describe("loadConfig valid forms", () => {
       routerSecret: "router-secret",
       logLevel: "silent",
       maxBodyBytes: 10_000_000,
-      simulatorPort: 65535,
-      simulatorLatencyMs: 60_000,
     });
     expect(config.oms.cargoCompaniesPath).toBe("/api/v2/cargos/");
     expect(config.oms.timeoutMs).toBe(50);
@@ -243,11 +242,9 @@ describe("loadConfig invalid forms", () => {
     ["OMS_TIMEOUT_MS", "10s", 'got "10s"'],
     ["OMS_MAX_CONNECTIONS", "0", "OMS_MAX_CONNECTIONS must be an integer from 1 to 1024"],
     ["MAX_BODY_BYTES", "999", "MAX_BODY_BYTES must be an integer from 1000 to 50000000"],
-    ["OMS_SIMULATOR_PORT", "70000", "OMS_SIMULATOR_PORT must be an integer from 0 to 65535"],
     ["MAX_CONNECTIONS", "0", "MAX_CONNECTIONS must be an integer from 1 to 1000000"],
     ["HTTP_HEADERS_TIMEOUT_MS", "99", "HTTP_HEADERS_TIMEOUT_MS must be an integer from 100 to 600000"],
     ["METRICS_PORT", "65536", "METRICS_PORT must be an integer from 0 to 65535"],
-    ["OMS_SIMULATOR_LATENCY_MS", "60001", "OMS_SIMULATOR_LATENCY_MS must be an integer from 0 to 60000"],
     [
       "LOG_LEVEL",
       "verbose",
@@ -339,8 +336,6 @@ describe("loadConfig invalid forms", () => {
       CORS_ORIGINS: "*",
       LOG_LEVEL: "verbose",
       MAX_BODY_BYTES: "1",
-      OMS_SIMULATOR_PORT: "99999",
-      OMS_SIMULATOR_LATENCY_MS: "-5",
       CARGO_COMPANIES_TTL_SECONDS: "forever",
       CARGO_COMPANIES_MAX_STALE_SECONDS: "1e3",
       SUBGRAPH_ENABLED: "maybe",
@@ -354,7 +349,7 @@ describe("loadConfig invalid forms", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const { problems, message } = error as ConfigError;
-    expect(problems).toHaveLength(18);
+    expect(problems).toHaveLength(16);
     for (const name of Object.keys(bad)) {
       expect(
         problems.filter((problem) => problem.startsWith(name)),
@@ -513,10 +508,10 @@ describe("loadConfig result", () => {
 
 describe("the environment is read in one place", () => {
   const srcDir = fileURLToPath(new URL("../src/", import.meta.url));
-  // Process entry points hand process.env to loadConfig whole; they never pick variables themselves.
+  // Process entry points hand process.env to their config loader whole; they never pick variables themselves.
   const ENTRY_POINTS: Record<string, string> = {
     "main.ts": "loadConfig(process.env",
-    "simulator/main.ts": "loadConfig(process.env",
+    "simulator/main.ts": "loadSimulatorConfig(process.env",
     "tools/import.ts": "loadImportConfig(process.env",
   };
 

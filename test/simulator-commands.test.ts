@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { WirePackage } from "../src/oms/wire.js";
-import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
+import { type OmsPackage, type OmsSimulator, startSimulator } from "../src/simulator/index.js";
 
 let sim: OmsSimulator;
 const authJson = { authorization: "Token demo-oms-token", "content-type": "application/json" };
@@ -214,7 +213,7 @@ describe("every demo package with every transition", () => {
 
 describe("an accepted command", () => {
   it("replaces the shipment and regenerates the label", async () => {
-    const before = sim.getPackage(1002) as WirePackage;
+    const before = sim.getPackage(1002) as OmsPackage;
     const started = Date.now();
     const res = await command(1002, {
       transition_id: 42,
@@ -224,7 +223,7 @@ describe("an accepted command", () => {
     });
     expect(res).toEqual({ status: 204, text: "", body: undefined });
 
-    const after = sim.getPackage(1002) as WirePackage;
+    const after = sim.getPackage(1002) as OmsPackage;
     expect(after.shipment).toEqual({ awb_number: "MN-77", query_number: "Q-77", cargo_company: 3 });
     expect(after.state).toEqual(before.state);
     expect(after.shipping_label?.url).toMatch(new RegExp(`^${sim.url}/labels/1002/\\d+\\.pdf$`));
@@ -237,7 +236,7 @@ describe("an accepted command", () => {
     expect(await read.json()).toEqual(after);
 
     expect((await command(1002, valid(42))).status).toBe(204);
-    const again = sim.getPackage(1002) as WirePackage;
+    const again = sim.getPackage(1002) as OmsPackage;
     expect(again.shipment).toEqual({ awb_number: "NEW-1", query_number: null, cargo_company: 4 });
     expect(again.shipping_label?.url).not.toBe(after.shipping_label?.url);
     expect((await fetch(again.shipping_label?.url as string)).status).toBe(200);
@@ -245,7 +244,7 @@ describe("an accepted command", () => {
 
   it("gives a package without a shipment its first one", async () => {
     expect((await command(2500, valid(41))).status).toBe(204);
-    const pkg = sim.getPackage(2500) as WirePackage;
+    const pkg = sim.getPackage(2500) as OmsPackage;
     expect(pkg.shipment).toEqual({ awb_number: "NEW-1", query_number: null, cargo_company: 4 });
     expect(pkg.shipping_label?.url).toMatch(/\/labels\/2500\/\d+\.pdf$/);
   });

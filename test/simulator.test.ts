@@ -1,7 +1,13 @@
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { WireCargoCompany, WirePackage, WirePage } from "../src/oms/wire.js";
-import { DEMO_OMS_TOKEN, type OmsSimulator, startSimulator } from "../src/simulator/index.js";
+import {
+  DEMO_OMS_TOKEN,
+  type OmsCargoCompany,
+  type OmsPackage,
+  type OmsPage,
+  type OmsSimulator,
+  startSimulator,
+} from "../src/simulator/index.js";
 
 let sim: OmsSimulator;
 const auth = { authorization: `Token ${DEMO_OMS_TOKEN}` };
@@ -18,13 +24,13 @@ async function getJson<T = unknown>(path: string, headers: Record<string, string
 }
 
 /** Follows `next` links from `path` and returns every page. */
-async function allPages<T>(path: string): Promise<WirePage<T>[]> {
-  const pages: WirePage<T>[] = [];
+async function allPages<T>(path: string): Promise<OmsPage<T>[]> {
+  const pages: OmsPage<T>[] = [];
   let next: string | null = `${sim.url}${path}`;
   while (next) {
     const res = await fetch(next, { headers: auth });
     expect(res.status).toBe(200);
-    const page = (await res.json()) as WirePage<T>;
+    const page = (await res.json()) as OmsPage<T>;
     pages.push(page);
     next = page.next;
   }
@@ -59,7 +65,7 @@ describe("start-up", () => {
 
 describe("demo packages", () => {
   const label = (id: number) => ({ url: `${sim.url}/labels/${id}/1.pdf`, modified_date: expect.any(String) });
-  const rows: [number, string, string, WirePackage["shipment"], number | null][] = [
+  const rows: [number, string, string, OmsPackage["shipment"], number | null][] = [
     [1001, "Packed", "500", { awb_number: "YK1001", query_number: null, cargo_company: 1 }, 41],
     [1002, "Shipped", "600", { awb_number: "AR1002", query_number: "Q-1002", cargo_company: 2 }, 42],
     [1003, "Delivered", "700", { awb_number: "MN1003", query_number: null, cargo_company: 3 }, 43],
@@ -71,7 +77,7 @@ describe("demo packages", () => {
   ];
 
   it.each(rows)("%i is %s (%s)", async (id, name, enumValue, shipment, transition) => {
-    const { status, headers, body } = await getJson<WirePackage>(`/api/v1/oms/packages/${id}/`);
+    const { status, headers, body } = await getJson<OmsPackage>(`/api/v1/oms/packages/${id}/`);
     expect(status).toBe(200);
     expect(headers.get("content-type")).toBe("application/json");
     expect(body.state).toEqual({
@@ -108,7 +114,7 @@ describe("demo packages", () => {
 
   it("has packed bulk packages 2000-2999 without shipment, and nothing past them", async () => {
     for (const id of [2000, 2500, 2999]) {
-      const { body } = await getJson<WirePackage>(`/api/v1/oms/packages/${id}/`);
+      const { body } = await getJson<OmsPackage>(`/api/v1/oms/packages/${id}/`);
       expect(body.state.name).toBe("Packed");
       expect(body.shipment).toBeNull();
       expect(body.shipping_label).toBeNull();
@@ -136,7 +142,7 @@ describe("demo packages", () => {
 
 describe("cargo companies", () => {
   it("lists the eight demo companies by id", async () => {
-    const { body } = await getJson<WirePage<WireCargoCompany>>("/api/v1/oms/cargo_companies/");
+    const { body } = await getJson<OmsPage<OmsCargoCompany>>("/api/v1/oms/cargo_companies/");
     expect(body).toEqual({
       count: 8,
       next: null,
@@ -155,7 +161,7 @@ describe("cargo companies", () => {
   });
 
   it("paginates like the package list", async () => {
-    const pages = await allPages<WireCargoCompany>("/api/v1/oms/cargo_companies/?page_size=3");
+    const pages = await allPages<OmsCargoCompany>("/api/v1/oms/cargo_companies/?page_size=3");
     expect(pages.map((page) => page.results.map((company) => company.id))).toEqual([
       [1, 2, 3],
       [4, 5, 6],
@@ -170,7 +176,7 @@ describe("package list", () => {
   for (let id = 2000; id <= 2999; id++) expectedIds.push(id);
 
   it("walks every package in id order by following next links", async () => {
-    const pages = await allPages<WirePackage>("/api/v1/oms/packages/?page_size=100");
+    const pages = await allPages<OmsPackage>("/api/v1/oms/packages/?page_size=100");
     expect(pages).toHaveLength(11);
     expect(pages.flatMap((page) => page.results.map((pkg) => pkg.id))).toEqual(expectedIds);
     expect(pages.every((page) => page.count === 1008)).toBe(true);
@@ -189,7 +195,7 @@ describe("package list", () => {
     ["?page=2", 20, 2012],
     ["?page=last&page_size=100", 8, 2992],
   ])("sizes the page for %j", async (query, size, firstId) => {
-    const { status, body } = await getJson<WirePage<WirePackage>>(`/api/v1/oms/packages/${query}`);
+    const { status, body } = await getJson<OmsPage<OmsPackage>>(`/api/v1/oms/packages/${query}`);
     expect(status).toBe(200);
     expect(body.results).toHaveLength(size);
     expect(body.results[0]?.id).toBe(firstId);
@@ -205,7 +211,7 @@ describe("package list", () => {
   );
 
   it("filters by id__in, keeping id order", async () => {
-    const { body } = await getJson<WirePage<WirePackage>>("/api/v1/oms/packages/?id__in=2005,1001,99999");
+    const { body } = await getJson<OmsPage<OmsPackage>>("/api/v1/oms/packages/?id__in=2005,1001,99999");
     expect(body.count).toBe(2);
     expect(body.results.map((pkg) => pkg.id)).toEqual([1001, 2005]);
     expect(body.next).toBeNull();
@@ -215,7 +221,7 @@ describe("package list", () => {
   });
 
   it("keeps the filter in the links", async () => {
-    const { body } = await getJson<WirePage<WirePackage>>(
+    const { body } = await getJson<OmsPage<OmsPackage>>(
       "/api/v1/oms/packages/?id__in=1001,1002,1003&page_size=2",
     );
     expect(body.next).toBe(`${sim.url}/api/v1/oms/packages/?id__in=1001%2C1002%2C1003&page=2&page_size=2`);
@@ -225,7 +231,7 @@ describe("package list", () => {
     const res = await request(`${sim.url}/api/v1/oms/packages/`, {
       headers: { ...auth, host: "oms.example.test" },
     });
-    const body = (await res.body.json()) as WirePage<WirePackage>;
+    const body = (await res.body.json()) as OmsPage<OmsPackage>;
     expect(body.next).toBe("http://oms.example.test/api/v1/oms/packages/?page=2");
   });
 });
@@ -345,7 +351,7 @@ describe("test hooks", () => {
   });
 
   it("hands out deep copies and takes packages in through setPackage", async () => {
-    const copy = sim.getPackage(1001) as WirePackage;
+    const copy = sim.getPackage(1001) as OmsPackage;
     (copy.shipment as { awb_number: string }).awb_number = "CHANGED";
     expect(sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
     expect(sim.getPackage(4242)).toBeUndefined();
@@ -353,13 +359,13 @@ describe("test hooks", () => {
     sim.setPackage({ ...copy, id: 4242, number: "PKG-4242" });
     copy.number = "mutated after set";
     expect(sim.getPackage(4242)?.number).toBe("PKG-4242");
-    const { body } = await getJson<WirePage<WirePackage>>("/api/v1/oms/packages/?page=last&page_size=100");
+    const { body } = await getJson<OmsPage<OmsPackage>>("/api/v1/oms/packages/?page=last&page_size=100");
     expect(body.count).toBe(1009);
     expect(body.results.at(-1)?.id).toBe(4242);
   });
 
   it("reset() restores demo data and clears requests, faults and counters", async () => {
-    sim.setPackage({ ...(sim.getPackage(1001) as WirePackage), shipment: null });
+    sim.setPackage({ ...(sim.getPackage(1001) as OmsPackage), shipment: null });
     sim.injectFault({ fault: { kind: "status", status: 500 } });
     expect((await fetch(`${sim.url}/api/v1/oms/packages/1001/`, { headers: auth })).status).toBe(500);
     expect(sim.requests).toHaveLength(1);
@@ -373,7 +379,7 @@ describe("test hooks", () => {
       requestsInFlight: 0,
       maxRequestsInFlight: 0,
     });
-    const { status, body } = await getJson<WirePackage>("/api/v1/oms/packages/1001/");
+    const { status, body } = await getJson<OmsPackage>("/api/v1/oms/packages/1001/");
     expect(status).toBe(200);
     expect(body.shipment).toEqual({ awb_number: "YK1001", query_number: null, cargo_company: 1 });
   });

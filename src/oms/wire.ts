@@ -1,6 +1,7 @@
 /**
  * The OMS wire format: the JSON the OMS sends and accepts, as far as the gateway relies on it.
- * Only this module and the simulator know these snake_case shapes; everything else sees domain types.
+ * Only this module knows these snake_case shapes; everything else sees domain types. The simulator
+ * defines the same JSON on its own from the OMS docs, so that a misread field shows as a disagreement.
  * Fields marked "assumed" are not publicly documented by Akinon (see docs in the README).
  */
 

@@ -1,4 +1,4 @@
-import type { WireCargoCompany, WireState } from "../oms/wire.js";
+import type { OmsCargoCompany, OmsState } from "./wire.js";
 
 /**
  * The fixed tables of the simulated OMS installation. Waiting, Preparing, Ready for Packaging and Packed carry
@@ -27,7 +27,7 @@ export const SHIPMENT_UPDATABLE: ReadonlySet<string> = new Set<StatusKey>([
   "attempted_delivery",
 ]);
 
-export function wireState(status: StatusKey): WireState {
+export function wireState(status: StatusKey): OmsState {
   const { id, name, enum_value } = STATUSES[status];
   return { id, name, enum_class: "PackageStatus", enum_value };
 }
@@ -40,7 +40,7 @@ const byEnumValue = new Map<string, string>(
  * A package's status key. Packages put in through setPackage may carry numbers the simulator does not know,
  * so the name is the fallback, normalised the same way the gateway does it.
  */
-export function statusOf(state: WireState): string {
+export function statusOf(state: OmsState): string {
   return (
     byEnumValue.get(state.enum_value) ??
     state.name
@@ -76,7 +76,7 @@ export function shipmentTransitionFor(status: string): Transition | undefined {
   return undefined;
 }
 
-export const CARGO_COMPANIES: readonly WireCargoCompany[] = [
+export const CARGO_COMPANIES: readonly OmsCargoCompany[] = [
   { id: 1, name: "Yurtiçi Kargo", erp_code: "yurtici-kargo", shipping_company: "yurtici" },
   { id: 2, name: "Aras Kargo", erp_code: "aras-kargo", shipping_company: "aras" },
   { id: 3, name: "MNG Kargo", erp_code: "mng-kargo", shipping_company: "mng" },

@@ -1,5 +1,6 @@
 import { CARGO_COMPANY_IDS } from "./catalogue.js";
 import type { Reply } from "./http-io.js";
+import type { OmsValidationErrorBody } from "./wire.js";
 
 export interface ShipmentCommand {
   transitionId: number;
@@ -28,7 +29,8 @@ const isInteger = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value);
 
 function validationError(errors: Record<string, string[]>): Reply {
-  return { status: 400, json: { error: errors, status_code: 400 } };
+  const json: OmsValidationErrorBody = { error: errors, status_code: 400 };
+  return { status: 400, json };
 }
 
 /** Validates the command body like the OMS serializer: every field problem is reported in one answer. */

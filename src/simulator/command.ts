@@ -1,8 +1,8 @@
-import type { WirePackage } from "../oms/wire.js";
 import { SHIPMENT_UPDATABLE, STATUSES, statusOf, TRANSITIONS } from "./catalogue.js";
 import { parseCommandBody } from "./command-body.js";
 import { NOT_FOUND, type Reply } from "./http-io.js";
 import type { PackageStore } from "./store.js";
+import type { OmsCommandErrorBody, OmsPackage, OmsValidationErrorBody } from "./wire.js";
 
 /**
  * What a request leads to: the reply decided on arrival, or, for an accepted command, `commit`, which applies
@@ -15,9 +15,10 @@ export interface Outcome {
 
 const NO_CONTENT: Reply = { status: 204 };
 
-const commandError = (code: string, message: string): Outcome => ({
-  reply: { status: 406, json: { error: { code, message } } },
-});
+function commandError(code: string, message: string): Outcome {
+  const json: OmsCommandErrorBody = { error: { code, message } };
+  return { reply: { status: 406, json } };
+}
 
 const statusName = (status: string): string =>
   (STATUSES as Record<string, { name: string } | undefined>)[status]?.name ?? status;
@@ -25,7 +26,7 @@ const statusName = (status: string): string =>
 /** The update-shipment-info command, its rules checked in the documented order. */
 export function runShipmentCommand(
   store: PackageStore,
-  pkg: WirePackage | undefined,
+  pkg: OmsPackage | undefined,
   rawBody: string,
 ): Outcome {
   if (!pkg) return { reply: NOT_FOUND };
@@ -50,7 +51,8 @@ export function runShipmentCommand(
       const message =
         `Shipment info cannot be updated while the package is ${pkg.state.name}; ` +
         "the package must be Packed, Shipped, Delivered or Attempted Delivery.";
-      return { reply: { status: 400, json: { error: { non_field_errors: [message] }, status_code: 400 } } };
+      const json: OmsValidationErrorBody = { error: { non_field_errors: [message] }, status_code: 400 };
+      return { reply: { status: 400, json } };
     }
     return commandError(
       "transition_state_mismatch",

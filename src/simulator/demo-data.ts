@@ -1,5 +1,5 @@
-import type { WirePackage, WireShipment } from "../oms/wire.js";
 import { type StatusKey, shipmentTransitionFor, wireState } from "./catalogue.js";
+import type { OmsPackage, OmsShipment } from "./wire.js";
 
 export const DEMO_OMS_TOKEN = "demo-oms-token";
 
@@ -11,7 +11,7 @@ const STOCK_LOCATIONS = [
 interface Seed {
   id: number;
   status: StatusKey;
-  shipment: WireShipment | null;
+  shipment: OmsShipment | null;
 }
 
 const ship = (cargo_company: number, awb_number: string, query_number: string | null = null) => ({
@@ -41,7 +41,7 @@ const BULK_CREATED = Date.UTC(2024, 5, 3, 8, 0, 0);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-function demoPackage(seed: Seed, createdAt: number, baseUrl: string): WirePackage {
+function demoPackage(seed: Seed, createdAt: number, baseUrl: string): OmsPackage {
   const transition = shipmentTransitionFor(seed.status);
   const modified = new Date(createdAt + 2 * HOUR).toISOString();
   return {
@@ -55,15 +55,15 @@ function demoPackage(seed: Seed, createdAt: number, baseUrl: string): WirePackag
     shipping_label: seed.shipment
       ? { url: `${baseUrl}/labels/${seed.id}/1.pdf`, modified_date: modified }
       : null,
-    stock_location: { ...STOCK_LOCATIONS[seed.id % 2] },
+    stock_location: { ...(seed.id % 2 === 0 ? STOCK_LOCATIONS[0] : STOCK_LOCATIONS[1]) },
     created_date: new Date(createdAt).toISOString(),
     modified_date: modified,
   };
 }
 
 /** A fresh copy of the demo packages; label URLs point at the simulator serving them. */
-export function buildDemoPackages(baseUrl: string): Map<number, WirePackage> {
-  const packages = new Map<number, WirePackage>();
+export function buildDemoPackages(baseUrl: string): Map<number, OmsPackage> {
+  const packages = new Map<number, OmsPackage>();
   for (const [index, seed] of SEEDS.entries()) {
     packages.set(seed.id, demoPackage(seed, DEMO_CREATED + index * 37 * MINUTE, baseUrl));
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { OmsDetailBody } from "./wire.js";
 
 /** An answer ready to send; `json` is serialised at send time so nothing is copied before that. */
 export interface Reply {
@@ -9,10 +10,12 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export const NOT_FOUND: Reply = { status: 404, json: { detail: "Not found." } };
+const notFound: OmsDetailBody = { detail: "Not found." };
+export const NOT_FOUND: Reply = { status: 404, json: notFound };
 
 export function errorReply(status: number, detail: string, headers?: Record<string, string>): Reply {
-  return { status, json: { detail }, headers };
+  const json: OmsDetailBody = { detail };
+  return { status, json, headers };
 }
 
 export function send(res: ServerResponse, reply: Reply): void {

@@ -8,3 +8,15 @@ export type {
   SimulatorOptions,
   SimulatorStats,
 } from "./types.js";
+export type {
+  OmsCargoCompany,
+  OmsCommandErrorBody,
+  OmsDetailBody,
+  OmsPackage,
+  OmsPage,
+  OmsShipment,
+  OmsShipmentCommandBody,
+  OmsShippingLabel,
+  OmsState,
+  OmsValidationErrorBody,
+} from "./wire.js";

@@ -1,23 +1,22 @@
 /**
  * `npm run oms:simulator`: the OMS simulator alone, for frontends and tools that want a realistic
- * OMS without the gateway. Settings: OMS_SIMULATOR_PORT, OMS_SIMULATOR_LATENCY_MS, HOST.
+ * OMS without the gateway. Its settings are its own (see config.ts); exit 78 on a bad one.
  */
-import { ConfigError, loadConfig } from "../config.js";
+import { loadSimulatorConfig, type SimulatorConfig, SimulatorConfigError } from "./config.js";
 import { startSimulator } from "./index.js";
 
-let config: ReturnType<typeof loadConfig>;
+let config: SimulatorConfig;
 try {
-  config = loadConfig(process.env);
+  config = loadSimulatorConfig(process.env);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof SimulatorConfigError)) throw error;
   process.stderr.write(`oms-simulator: ${error.message}\n`);
   process.exit(78);
 }
 
-const simulator = await startSimulator({
-  host: config.host,
-  port: config.simulatorPort,
-  latencyMs: config.simulatorLatencyMs,
+const simulator = await startSimulator(config).catch((error: Error) => {
+  process.stderr.write(`oms-simulator: cannot listen on ${config.host}:${config.port}: ${error.message}\n`);
+  process.exit(1);
 });
 process.stdout.write(
   `OMS simulator listening on ${simulator.url}\n` +

@@ -1,5 +1,5 @@
-import type { WirePage } from "../oms/wire.js";
 import type { Reply } from "./http-io.js";
+import type { OmsPage } from "./wire.js";
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
@@ -40,7 +40,7 @@ export function paginate<T>(items: readonly T[], query: URLSearchParams, pageUrl
   const pageCount = Math.max(1, Math.ceil(items.length / size));
   const page = pageNumber(query.get("page"), pageCount);
   if (page === undefined) return { status: 404, json: { detail: "Invalid page." } };
-  const body: WirePage<T> = {
+  const body: OmsPage<T> = {
     count: items.length,
     next: page < pageCount ? pageLink(pageUrl, query, page + 1) : null,
     previous: page > 1 ? pageLink(pageUrl, query, page - 1) : null,

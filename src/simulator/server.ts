@@ -1,6 +1,5 @@
 import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { WirePackage } from "../oms/wire.js";
 import { DEMO_OMS_TOKEN } from "./demo-data.js";
 import { FaultBook } from "./faults.js";
 import { InFlight } from "./in-flight.js";
@@ -9,6 +8,7 @@ import { RequestRecorder } from "./recorder.js";
 import { PackageStore } from "./store.js";
 import { Delays } from "./timers.js";
 import type { FaultRule, OmsSimulator, SimulatorOptions } from "./types.js";
+import type { OmsPackage } from "./wire.js";
 
 /** Starts the simulated OMS on a real socket; resolves once it is listening. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<OmsSimulator> {
@@ -75,11 +75,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Om
       faults.clear();
       inFlight.resetMaxima();
     },
-    getPackage: (id: number): WirePackage | undefined => {
+    getPackage: (id: number): OmsPackage | undefined => {
       const pkg = store.get(id);
       return pkg && structuredClone(pkg);
     },
-    setPackage: (pkg: WirePackage) => store.set(pkg),
+    setPackage: (pkg: OmsPackage) => store.set(pkg),
     get stats() {
       return { ...inFlight.stats };
     },

@@ -1,12 +1,12 @@
-import type { WirePackage, WireShipment } from "../oms/wire.js";
 import { buildDemoPackages } from "./demo-data.js";
+import type { OmsPackage, OmsShipment } from "./wire.js";
 
 /**
  * The simulated OMS's package table plus the per-package command locks. Packages are only handed out as JSON
  * or deep copies, so they can be updated in place.
  */
 export class PackageStore {
-  private packages = new Map<number, WirePackage>();
+  private packages = new Map<number, OmsPackage>();
   private sortedIds: number[] | undefined;
   private locks = new Set<number>();
   // Label versions keep counting across reset() so a regenerated label URL is never handed out twice.
@@ -30,19 +30,19 @@ export class PackageStore {
     this.locks = new Set();
   }
 
-  get(id: number): WirePackage | undefined {
+  get(id: number): OmsPackage | undefined {
     return this.packages.get(id);
   }
 
-  set(pkg: WirePackage): void {
+  set(pkg: OmsPackage): void {
     if (!this.packages.has(pkg.id)) this.sortedIds = undefined;
     this.packages.set(pkg.id, structuredClone(pkg));
   }
 
   /** Packages ordered by id, optionally only those whose id is in `only`. */
-  list(only?: ReadonlySet<number>): WirePackage[] {
+  list(only?: ReadonlySet<number>): OmsPackage[] {
     this.sortedIds ??= [...this.packages.keys()].sort((a, b) => a - b);
-    const result: WirePackage[] = [];
+    const result: OmsPackage[] = [];
     for (const id of this.sortedIds) {
       if (only && !only.has(id)) continue;
       const pkg = this.packages.get(id);
@@ -62,7 +62,7 @@ export class PackageStore {
   }
 
   /** Records a new shipment and regenerates the label, as the OMS does after the command. */
-  updateShipment(id: number, shipment: WireShipment): void {
+  updateShipment(id: number, shipment: OmsShipment): void {
     const pkg = this.packages.get(id);
     if (!pkg) return;
     const now = new Date().toISOString();

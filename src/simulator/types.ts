@@ -1,4 +1,4 @@
-import type { WirePackage } from "../oms/wire.js";
+import type { OmsPackage } from "./wire.js";
 
 export interface SimulatorOptions {
   /** Default "127.0.0.1". */
@@ -75,8 +75,8 @@ export interface OmsSimulator {
   /** Restores the demo data and clears requests, faults and counters. */
   reset(): void;
   /** A deep copy of the current state. */
-  getPackage(id: number): WirePackage | undefined;
-  setPackage(pkg: WirePackage): void;
+  getPackage(id: number): OmsPackage | undefined;
+  setPackage(pkg: OmsPackage): void;
   /** A snapshot; maxima count since start or the last reset(). */
   readonly stats: SimulatorStats;
   /** Stops listening and destroys every open socket, hung ones included. */

@@ -1,0 +1,56 @@
+/**
+ * `npm run oms:simulator` as its own program: it reads only its own settings, so neither NODE_ENV
+ * nor the gateway's settings (missing or wrong) stop it, and its own bad settings are all listed.
+ */
+import { describe, expect, it } from "vitest";
+import { exitCode, spawnSimulator, startSimulatorProcess } from "./helpers/simulator-process.js";
+
+const AUTH = { authorization: "Token demo-oms-token" };
+
+async function readPackage(url: string, id: number) {
+  const res = await fetch(`${url}/api/v1/oms/packages/${id}/`, { headers: AUTH });
+  return { status: res.status, body: (await res.json()) as { id: number; number: string } };
+}
+
+describe("the standalone simulator", () => {
+  it("starts with NODE_ENV=production and none of the gateway's settings, and stops on SIGTERM", async () => {
+    const simulator = await startSimulatorProcess({ NODE_ENV: "production", OMS_SIMULATOR_PORT: "0" });
+    expect(simulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await readPackage(simulator.url, 1001)).toMatchObject({
+      status: 200,
+      body: { id: 1001, number: "PKG-1001" },
+    });
+    expect(simulator.output()).not.toMatch(/API_KEYS|OMS_BASE_URL|Invalid configuration/);
+
+    simulator.child.kill("SIGTERM");
+    expect(await exitCode(simulator)).toBe(0);
+  });
+
+  it("ignores the gateway's settings even when they are wrong for the gateway", async () => {
+    const simulator = await startSimulatorProcess({
+      NODE_ENV: "staging",
+      OMS_SIMULATOR_PORT: "0",
+      PORT: "http",
+      API_KEYS: "short",
+      OMS_BASE_URL: "ftp://acme-oms.akinon.net",
+      OMS_TIMEOUT_MS: "soon",
+      LOG_LEVEL: "verbose",
+    });
+    expect((await readPackage(simulator.url, 1002)).status).toBe(200);
+  });
+
+  it("exits 78 listing every problem with its own settings", async () => {
+    const simulator = spawnSimulator({
+      NODE_ENV: "production",
+      HOST: "not a host",
+      OMS_SIMULATOR_PORT: "70000",
+      OMS_SIMULATOR_LATENCY_MS: "-5",
+    });
+    expect(await exitCode(simulator)).toBe(78);
+    const output = simulator.output();
+    expect(output).toContain('HOST must be an IP address or a host name, got "not a host".');
+    expect(output).toContain('OMS_SIMULATOR_PORT must be an integer from 0 to 65535, got "70000".');
+    expect(output).toContain('OMS_SIMULATOR_LATENCY_MS must be an integer from 0 to 60000, got "-5".');
+    expect(output).not.toContain("listening");
+  });
+});
