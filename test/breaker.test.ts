@@ -128,6 +128,29 @@ describe("CircuitBreaker", () => {
     expect(b.changes).toEqual(["open", "halfOpen", "open"]);
   });
 
+  it("leaves the probe to decide: a late failure of a call made before the breaker opened does not reopen it", async () => {
+    const b = setup(1, 1000);
+    let failLate: () => void = () => {};
+    const late = b.breaker.execute(
+      () => new Promise<number>((_resolve, reject) => (failLate = () => reject(new Failure()))),
+      (o) => "error" in o,
+    );
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    b.advance(1000);
+    let release: (value: number) => void = () => {};
+    const probe = b.breaker.execute(
+      () => new Promise<number>((resolve) => (release = resolve)),
+      (o) => "value" in o && o.value >= 500,
+    );
+    failLate();
+    await expect(late).rejects.toBeInstanceOf(Failure);
+    expect(b.breaker.state).toBe("halfOpen");
+    release(204);
+    await expect(probe).resolves.toBe(204);
+    expect(b.breaker.state).toBe("closed");
+    expect(b.changes).toEqual(["open", "halfOpen", "closed"]);
+  });
+
   describe("calls that meet a half-open breaker", () => {
     // Private: opens the breaker, lets the period pass and starts a probe that ends when the test says.
     async function halfOpen() {

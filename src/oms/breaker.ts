@@ -104,14 +104,21 @@ export class CircuitBreaker {
         try {
           value = await call();
         } catch (error) {
-          throw probe || isFailure({ error }) ? new Counted(error) : error;
+          // Any error of the probe counts: only a good answer may close the breaker.
+          throw this.counts(probe, probe || isFailure({ error })) ? new Counted(error) : error;
         }
-        return { value, failed: isFailure({ value }) };
+        return { value, failed: this.counts(probe, isFailure({ value })) };
       });
       return settled.value;
     } catch (error) {
       throw error instanceof Counted ? error.error : error;
     }
+  }
+
+  // Private: the probe's failure counts; another call's only while the breaker is closed: a call
+  // made before it opened that fails while the probe is out must not reopen it over the probe's head.
+  private counts(probe: boolean, failed: boolean): boolean {
+    return failed && (probe || this.policy.state === CircuitState.Closed);
   }
 
   // Private: returns once the breaker has left half-open; throws when `maxWaitMs` passes first.
