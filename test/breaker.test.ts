@@ -1,21 +1,26 @@
 /**
- * The OMS circuit breaker on its own, with a hand-driven clock (the bound on waiting for a probe is
- * a real timer).
+ * The OMS circuit breaker on its own, with a hand-driven wall clock for the open period (the bound
+ * on waiting for a probe is a real timer).
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type BreakerState, BrokenCircuitError, CircuitBreaker } from "../src/oms/breaker.js";
 
 class Failure extends Error {}
 class Bug extends Error {}
 
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"], now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 function setup(threshold = 3, halfOpenAfterMs = 1000) {
-  let clock = 0;
   const changes: BreakerState[] = [];
   const breaker = new CircuitBreaker({
     threshold,
     halfOpenAfterMs,
     onStateChange: (state) => changes.push(state),
-    now: () => clock,
   });
   let calls = 0;
   const isFailure = (outcome: { error: unknown } | { value: number }) =>
@@ -37,7 +42,7 @@ function setup(threshold = 3, halfOpenAfterMs = 1000) {
     fail,
     calls: () => calls,
     advance: (ms: number) => {
-      clock += ms;
+      vi.setSystemTime(Date.now() + ms);
     },
   };
 }
@@ -108,6 +113,42 @@ describe("CircuitBreaker", () => {
     expect(b.breaker.state).toBe("closed");
     await expect(b.fail()).rejects.toBeInstanceOf(Failure);
     expect(b.breaker.state).toBe("open");
+  });
+
+  it("opens again for a full period when the probe ends in an error that would not count", async () => {
+    // A probe cut short by its own caller says nothing about the OMS: it must not close the breaker.
+    const b = setup(1, 1000);
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    b.advance(1000);
+    await expect(b.fail(new Bug())).rejects.toBeInstanceOf(Bug);
+    expect(b.breaker.state).toBe("open");
+    b.advance(999);
+    await expect(b.answer(204)).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(b.calls()).toBe(2);
+    expect(b.changes).toEqual(["open", "halfOpen", "open"]);
+  });
+
+  it("leaves the probe to decide: a late failure of a call made before the breaker opened does not reopen it", async () => {
+    const b = setup(1, 1000);
+    let failLate: () => void = () => {};
+    const late = b.breaker.execute(
+      () => new Promise<number>((_resolve, reject) => (failLate = () => reject(new Failure()))),
+      (o) => "error" in o,
+    );
+    await expect(b.fail()).rejects.toBeInstanceOf(Failure);
+    b.advance(1000);
+    let release: (value: number) => void = () => {};
+    const probe = b.breaker.execute(
+      () => new Promise<number>((resolve) => (release = resolve)),
+      (o) => "value" in o && o.value >= 500,
+    );
+    failLate();
+    await expect(late).rejects.toBeInstanceOf(Failure);
+    expect(b.breaker.state).toBe("halfOpen");
+    release(204);
+    await expect(probe).resolves.toBe(204);
+    expect(b.breaker.state).toBe("closed");
+    expect(b.changes).toEqual(["open", "halfOpen", "closed"]);
   });
 
   describe("calls that meet a half-open breaker", () => {

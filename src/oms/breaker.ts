@@ -1,23 +1,34 @@
 /**
- * A consecutive-failures circuit breaker for the OMS origin. Closed: calls go through and failures
- * are counted; `threshold` failures in a row open it. Open: calls fail at once with
- * BrokenCircuitError, without reaching the OMS. After `halfOpenAfterMs` the next call goes through
- * alone as a probe (half-open): its success closes the breaker, its failure opens it again for
- * another period. Calls that arrive while the probe is out wait for its result (up to their own
- * `maxWaitMs`) and then go through or fail fast with the breaker: the first healthy answer after an
- * outage should not cost the calls made beside it.
+ * The circuit breaker of the OMS origin: cockatiel's consecutive-failures breaker, with two things
+ * it leaves to its user. Which outcomes count is decided per call (a 5xx answer is returned, not
+ * thrown, yet counts; a call cut short by its caller's deadline does not). And calls that meet a
+ * half-open breaker wait for the probe's result only as long as their own deadline allows (cockatiel
+ * would hold them until the probe ends), then go through if it closed the breaker or fail fast if it
+ * opened it again: the first healthy answer after an outage should not cost the calls made beside
+ * it, and a caller's deadline should hold.
  *
- * Small on purpose: it runs around every OMS call, and a general-purpose policy library cost about
- * 10 µs of CPU per call in promises and events.
+ * Closed: calls go through and failures are counted; `threshold` failures in a row open it. Open:
+ * calls fail at once with BrokenCircuitError, without reaching the OMS. After `halfOpenAfterMs` the
+ * next call goes through alone as the probe: its success closes the breaker; anything else, even
+ * an error that would not count in a closed breaker, opens it for another period.
+ *
+ * Cost, with the breaker closed, in a tight loop (CPU time, median of 15 runs of 200,000 calls):
+ * 0.44 µs per call, against 0.15 µs for the hand-written breaker it replaced; through the
+ * transport, 0.81 against 0.52 µs per command and 1.31 against 0.59 µs per read (its retry policy).
  */
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  Event,
+  handleWhen,
+} from "cockatiel";
+
 export type BreakerState = "closed" | "open" | "halfOpen";
 
-export class BrokenCircuitError extends Error {
-  constructor() {
-    super("The circuit breaker is open.");
-    this.name = "BrokenCircuitError";
-  }
-}
+export { BrokenCircuitError, isBrokenCircuitError } from "cockatiel";
 
 export interface BreakerOptions {
   /** Consecutive failures that open the breaker. */
@@ -25,8 +36,6 @@ export interface BreakerOptions {
   /** How long it stays open before one probe is let through. */
   halfOpenAfterMs: number;
   onStateChange?: (state: BreakerState) => void;
-  /** For tests: the clock, in milliseconds. */
-  now?: () => number;
 }
 
 export interface ExecuteOptions {
@@ -37,20 +46,41 @@ export interface ExecuteOptions {
   maxWaitMs?: number;
 }
 
-export class CircuitBreaker {
-  private current: BreakerState = "closed";
-  private failures = 0;
-  private openedAt = 0;
-  private readonly now: () => number;
-  // Private: calls waiting for the probe; each is woken when the breaker leaves half-open.
-  private readonly waiters = new Set<() => void>();
+const STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "halfOpen",
+  [CircuitState.Isolated]: "open",
+};
 
-  constructor(private readonly options: BreakerOptions) {
-    this.now = options.now ?? (() => performance.now());
+// Private: an outcome that counts against the OMS, carried through the policy and unwrapped after.
+class Counted {
+  constructor(readonly error: unknown) {}
+}
+
+interface Settled<T> {
+  value: T;
+  failed: boolean;
+}
+
+const COUNTED = handleWhen((error) => error instanceof Counted).orWhenResult(
+  (settled) => (settled as Settled<unknown>).failed,
+);
+
+export class CircuitBreaker {
+  private readonly policy: CircuitBreakerPolicy;
+
+  constructor(options: BreakerOptions) {
+    this.policy = circuitBreaker(COUNTED, {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.threshold),
+    });
+    const onStateChange = options.onStateChange;
+    if (onStateChange) this.policy.onStateChange((state) => onStateChange(STATES[state]));
   }
 
   get state(): BreakerState {
-    return this.current;
+    return STATES[this.policy.state];
   }
 
   /**
@@ -65,74 +95,52 @@ export class CircuitBreaker {
     isFailure: (outcome: { error: unknown } | { value: T }) => boolean,
     options: ExecuteOptions = {},
   ): Promise<T> {
-    // Closed is the hot path: no extra await.
-    const probe = this.current === "closed" ? false : await this.admit(options.maxWaitMs ?? 0);
-    let value: T;
+    if (this.policy.state === CircuitState.HalfOpen) await this.awaitProbe(options.maxWaitMs ?? 0);
+    // An open breaker either refuses the call or makes it the probe.
+    const probe = this.policy.state === CircuitState.Open;
     try {
-      value = await call();
+      const settled = await this.policy.execute(async (): Promise<Settled<T>> => {
+        let value: T;
+        try {
+          value = await call();
+        } catch (error) {
+          // Any error of the probe counts: only a good answer may close the breaker.
+          throw this.counts(probe, probe || isFailure({ error })) ? new Counted(error) : error;
+        }
+        return { value, failed: this.counts(probe, isFailure({ value })) };
+      });
+      return settled.value;
     } catch (error) {
-      if (isFailure({ error })) this.failed(probe);
-      else if (probe) this.reopen();
-      throw error;
-    }
-    if (isFailure({ value })) this.failed(probe);
-    else this.succeeded();
-    return value;
-  }
-
-  // Private: decides whether a call may go, waiting out a probe in flight; true for the probe itself.
-  private async admit(maxWaitMs: number): Promise<boolean> {
-    const waitUntil = this.now() + maxWaitMs;
-    for (;;) {
-      if (this.current === "closed") return false;
-      if (this.current === "open") {
-        if (this.now() - this.openedAt < this.options.halfOpenAfterMs) throw new BrokenCircuitError();
-        this.enter("halfOpen");
-        return true;
-      }
-      const left = waitUntil - this.now();
-      if (left <= 0 || !(await this.probeSettles(left))) throw new BrokenCircuitError();
+      throw error instanceof Counted ? error.error : error;
     }
   }
 
-  // Private: resolves true when the breaker leaves half-open, false when `ms` pass first.
-  private probeSettles(ms: number): Promise<boolean> {
+  // Private: the probe's failure counts; another call's only while the breaker is closed: a call
+  // made before it opened that fails while the probe is out must not reopen it over the probe's head.
+  private counts(probe: boolean, failed: boolean): boolean {
+    return failed && (probe || this.policy.state === CircuitState.Closed);
+  }
+
+  // Private: returns once the breaker has left half-open; throws when `maxWaitMs` passes first.
+  private async awaitProbe(maxWaitMs: number): Promise<void> {
+    const waitUntil = performance.now() + maxWaitMs;
+    while (this.policy.state === CircuitState.HalfOpen) {
+      const left = waitUntil - performance.now();
+      if (left <= 0 || !(await this.nextStateChange(left))) throw new BrokenCircuitError();
+    }
+  }
+
+  // Private: resolves true at the breaker's next change of state, false when `ms` pass first.
+  private nextStateChange(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const wake = () => {
+      const listener = Event.once(this.policy.onStateChange, () => {
         clearTimeout(timer);
         resolve(true);
-      };
+      });
       const timer = setTimeout(() => {
-        this.waiters.delete(wake);
+        listener.dispose();
         resolve(false);
       }, ms);
-      this.waiters.add(wake);
     });
-  }
-
-  private failed(probe: boolean): void {
-    this.failures++;
-    if (probe || (this.current === "closed" && this.failures >= this.options.threshold)) this.reopen();
-  }
-
-  private succeeded(): void {
-    this.failures = 0;
-    if (this.current !== "closed") this.enter("closed");
-  }
-
-  private reopen(): void {
-    this.openedAt = this.now();
-    this.enter("open");
-  }
-
-  private enter(state: BreakerState): void {
-    const changed = state !== this.current;
-    this.current = state;
-    if (changed) this.options.onStateChange?.(state);
-    if (state !== "halfOpen" && this.waiters.size > 0) {
-      const waiters = [...this.waiters];
-      this.waiters.clear();
-      for (const wake of waiters) wake();
-    }
   }
 }

@@ -1,11 +1,22 @@
 /**
  * Resilience in front of the OMS transport: a circuit breaker per OMS origin, and retries for
- * reads. Commands are never retried: the OMS documents no idempotency key, so a second send could
- * apply a command twice; their lost answers are handled by the use case's verification read.
+ * reads (cockatiel's retry policy). Commands are never retried: the OMS documents no idempotency
+ * key, so a second send could apply a command twice; their lost answers are handled by the use
+ * case's verification read.
  */
+import {
+  DelegateBackoff,
+  ExponentialBackoff,
+  fullJitterGenerator,
+  handleWhen,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+  retry,
+} from "cockatiel";
 import { OmsError } from "../domain/errors.js";
 import type { CallOptions, OmsCall } from "../domain/ports.js";
-import { BrokenCircuitError, CircuitBreaker } from "./breaker.js";
+import { CircuitBreaker, isBrokenCircuitError } from "./breaker.js";
 import { parseRetryAfter } from "./command-result.js";
 import type { OmsHttp, OmsResponse } from "./http.js";
 
@@ -21,23 +32,31 @@ export interface ResilienceOptions {
   readAttempts: number;
   /** Called when the breaker opens, half-opens or closes. */
   onStateChange?: (state: "open" | "halfOpen" | "closed") => void;
-  /** For tests: the source of jitter. */
-  random?: () => number;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 2_000;
+
+// Private: what is worth another try of a read. Not a refusal by the breaker (retries must not go
+// through it), nor a caller's deadline.
+const READ_RETRIES = handleWhen(
+  (error) => error instanceof OmsError && !error.details.circuitOpen && !error.details.deadlineExceeded,
+).orWhenResult((res) => RETRYABLE_STATUS.has((res as OmsResponse).status));
+
+// Private: full jitter spreads the retries of many waiting requests instead of bunching them:
+// up to 200 ms, then 400 ms, ... at most 2 s.
+const JITTERED = new ExponentialBackoff({
+  generator: fullJitterGenerator,
+  initialDelay: 200,
+  maxDelay: 2_000,
+});
 
 export class ResilientOms {
   private readonly breaker: CircuitBreaker;
-  private readonly random: () => number;
 
   constructor(
     private readonly http: OmsHttp,
     private readonly options: ResilienceOptions,
   ) {
-    this.random = options.random ?? Math.random;
     this.breaker = new CircuitBreaker({
       threshold: options.breakerThreshold,
       halfOpenAfterMs: options.halfOpenAfterMs,
@@ -88,21 +107,16 @@ export class ResilientOms {
     options: CallOptions | undefined,
     deadline: number,
   ): Promise<OmsResponse> {
-    for (let attempt = 1; ; attempt++) {
-      let wait: number;
-      try {
-        const res = await this.once(method, path, route, body, options, deadline);
-        if (!RETRYABLE_STATUS.has(res.status) || attempt >= this.options.readAttempts) return res;
-        wait = this.delayFor(attempt, res);
-        if (performance.now() + wait >= deadline) return res;
-      } catch (error) {
-        const transient =
-          error instanceof OmsError && !error.details.circuitOpen && !error.details.deadlineExceeded;
-        if (!transient || attempt >= this.options.readAttempts) throw error;
-        wait = this.delayFor(attempt, null);
-        if (performance.now() + wait >= deadline) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    // cockatiel counts retries: one try plus `readAttempts - 1` more.
+    const policy = retry(READ_RETRIES, {
+      maxAttempts: this.options.readAttempts - 1,
+      backoff: pausesWithin(deadline),
+    });
+    try {
+      return await policy.execute(() => this.once(method, path, route, body, options, deadline));
+    } catch (error) {
+      if (error instanceof LastAnswer) return error.res;
+      throw error;
     }
   }
 
@@ -130,7 +144,7 @@ export class ResilientOms {
         { maxWaitMs: deadline - performance.now() },
       );
     } catch (error) {
-      if (error instanceof BrokenCircuitError) {
+      if (isBrokenCircuitError(error)) {
         if (callerDeadline && performance.now() >= deadline - 1) throw notSent(true, error);
         throw new OmsError("OMS_UNAVAILABLE", "The OMS is failing; calls are paused for a moment.", {
           maybeApplied: false,
@@ -141,16 +155,33 @@ export class ResilientOms {
       throw error;
     }
   }
+}
 
-  // Private: full jitter spreads the retries of many waiting requests instead of bunching them.
-  private delayFor(attempt: number, res: OmsResponse | null): number {
-    if (res?.status === 429) {
-      const header = res.headers["retry-after"];
-      const seconds = parseRetryAfter(Array.isArray(header) ? (header[0] ?? null) : (header ?? null));
-      if (seconds !== undefined) return seconds * 1000;
-    }
-    return this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-  }
+// Private: the answer a read ends with when the pause before its next try would outlast its deadline.
+class LastAnswer {
+  constructor(readonly res: OmsResponse) {}
+}
+
+// Private: the pauses between the tries of one read: Retry-After on a 429 when the OMS sends one,
+// full jitter otherwise. A pause that would outlast the deadline ends the read at once with what
+// it last got (throwing from a backoff is how cockatiel stops retrying).
+function pausesWithin(deadline: number): IBackoffFactory<IRetryBackoffContext<unknown>> {
+  return new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>((context, jitter) => {
+    const next = jitter ? jitter.next(context) : JITTERED.next();
+    const { result } = context;
+    const delay =
+      ("value" in result ? retryAfterMs(result.value as OmsResponse) : undefined) ?? next.duration;
+    if (performance.now() + delay >= deadline)
+      throw "error" in result ? result.error : new LastAnswer(result.value as OmsResponse);
+    return { delay, state: next };
+  });
+}
+
+function retryAfterMs(res: OmsResponse): number | undefined {
+  if (res.status !== 429) return undefined;
+  const header = res.headers["retry-after"];
+  const seconds = parseRetryAfter(Array.isArray(header) ? (header[0] ?? null) : (header ?? null));
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 // Private: no answer, or a 5xx, is the OMS failing; a call cut short by its caller's own deadline
