@@ -13,11 +13,11 @@ import { fileURLToPath } from "node:url";
 import { parse as parseCsv } from "csv-parse/sync";
 import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { formatCsv, formatCsvRow, readCsv, readDialect } from "../src/import/csv.js";
+import { ProgressReporter } from "../src/import/progress.js";
+import { ImportFileError, RowReader, readHeader } from "../src/import/rows.js";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
 import { importBundleOptions } from "../src/tools/bundle.js";
-import { formatCsv, formatCsvRow, readCsv, readDialect } from "../src/tools/import/csv.js";
-import { ProgressReporter } from "../src/tools/import/progress.js";
-import { ImportFileError, RowReader, readHeader } from "../src/tools/import/rows.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 import { freePort, SKIP_REDIS, startRedis } from "./helpers/redis.js";
 
@@ -105,7 +105,7 @@ function startCli(
   env: Record<string, string>,
 ): { child: ChildProcess; done: Promise<CliRun> } {
   // A clean environment, so a developer's own IMPORT_* settings cannot leak in.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/tools/import.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/import/main.ts", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

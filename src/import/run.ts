@@ -8,10 +8,10 @@
  */
 import { resolve } from "node:path";
 import pRetry, { AbortError } from "p-retry";
-import type { ImportConfig } from "../../config.js";
 import { type CargoCompanyEntry, needsLookup, resolveCargoCompany } from "./carriers.js";
 import { chunkKey } from "./chunks.js";
 import { ChunkRefused, GatewayClient, READ_BATCH, type ShipmentInput } from "./client.js";
+import type { ImportConfig } from "./config.js";
 import { type CsvDialect, readCsv, readDialect } from "./csv.js";
 import type { Delimiter } from "./dialect.js";
 import { Journal, type RowOutcome } from "./journal.js";

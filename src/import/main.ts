@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readArgs } from "./args.js";
 /**
  * `oms-graph-import tracking.csv` (or `npm run import -- tracking.csv`): sets the shipments listed in
  * a CSV file through the gateway's bulk mutation, and writes one result per row and a file of the
@@ -8,12 +9,11 @@
  * gateway refused the import; 2 bad usage, configuration or input file; 130 and 143 stopped by
  * SIGINT and SIGTERM (the journal is kept: run again to resume).
  */
-import { ConfigError, loadImportConfig } from "../config.js";
-import { readArgs } from "./import/args.js";
-import { CsvFileError } from "./import/csv.js";
-import { JournalError } from "./import/journal.js";
-import { ImportFileError } from "./import/rows.js";
-import { type ImportOutcome, journalPathFor, runImport, UsageError } from "./import/run.js";
+import { ImportConfigError, loadImportConfig } from "./config.js";
+import { CsvFileError } from "./csv.js";
+import { JournalError } from "./journal.js";
+import { ImportFileError } from "./rows.js";
+import { type ImportOutcome, journalPathFor, runImport, UsageError } from "./run.js";
 
 const USAGE = `Usage: oms-graph-import <tracking.csv> [--out <result.csv>] [--delimiter comma|semicolon|tab]
        npm run import -- <tracking.csv> [options]
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   try {
     config = loadImportConfig(process.env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ImportConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT.usage;
   }
