@@ -27,7 +27,7 @@ async function importRows(
   // /usr/bin/time is not everywhere; the child reports its own peak RSS on exit instead.
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--import", "./bench/report-rss.ts", "src/tools/import.ts", input],
+    ["--import", "tsx", "--import", "./bench/report-rss.ts", "src/import/main.ts", input],
     {
       env: { PATH: process.env.PATH ?? "", IMPORT_GATEWAY_URL: gatewayUrl, IMPORT_CHUNK_SIZE: "100" },
       stdio: ["ignore", "inherit", "pipe"],

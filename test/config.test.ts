@@ -512,7 +512,7 @@ describe("the environment is read in one place", () => {
   const ENTRY_POINTS: Record<string, string> = {
     "main.ts": "loadConfig(process.env",
     "simulator/main.ts": "loadSimulatorConfig(process.env",
-    "tools/import.ts": "loadImportConfig(process.env",
+    "import/main.ts": "loadImportConfig(process.env",
   };
 
   function sourceFiles(dir: string): string[] {

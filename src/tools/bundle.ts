@@ -50,7 +50,7 @@ const withoutJitSerializer: Plugin = {
 /** The CSV import as one file that node runs directly (the package's `oms-graph-import` bin), so
  * that signals sent to its process reach the import itself. */
 export function importBundleOptions(outfile: string): BuildOptions {
-  return bundleOptions(outfile, "src/tools/import.ts");
+  return bundleOptions(outfile, "src/import/main.ts");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

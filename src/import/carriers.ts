@@ -3,7 +3,7 @@
  * ("aras-kargo"). Names and codes are matched like the gateway's `cargoCompanies` search (case and
  * accents folded); only one company may match.
  */
-import { foldForSearch } from "../../domain/cargo-company-catalogue.js";
+import { foldForSearch } from "../domain/cargo-company-catalogue.js";
 
 export interface CargoCompanyEntry {
   id: string;

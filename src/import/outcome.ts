@@ -2,7 +2,8 @@
  * What an answer means for a row: done for good, send again, or read the package first. And the
  * message as the person holding the file reads it, in the file's column names.
  */
-import type { ItemAnswer, PackageView, ShipmentInput } from "./client.js";
+import type { ItemAnswer } from "./chunk-answer.js";
+import type { PackageView, ShipmentInput } from "./client.js";
 import type { RowOutcome } from "./journal.js";
 import type { Columns } from "./rows.js";
 
