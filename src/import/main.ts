@@ -4,9 +4,10 @@
  * a CSV file through the gateway's bulk mutation, and writes one result per row and a file of the
  * rows a person must fix. Settings come from the environment through loadImportConfig; see USAGE.
  *
- * Exit codes: 0 every row done and none to fix; 1 rows to fix or not sent yet (run again), or the
- * gateway refused the import; 2 bad usage, configuration or input file; 130 and 143 stopped by
- * SIGINT and SIGTERM (the journal is kept: run again to resume).
+ * Exit codes (the contract's; scripts rely on them): 0 every row done and none to fix; 1 rows to fix
+ * or not sent yet (run again), which includes a run stopped by SIGINT or SIGTERM after the chunk in
+ * flight, or the gateway refused the import; 2 bad usage, configuration or input file. A second
+ * signal leaves at once with the shell's 130 or 143.
  */
 import { readArgs } from "./args.js";
 import { type ImportConfig, ImportConfigError, loadImportConfig } from "./config.js";
@@ -14,7 +15,7 @@ import { CsvFileError } from "./csv.js";
 import { JournalError } from "./journal.js";
 import { ImportFileError } from "./rows.js";
 import { type ImportOutcome, journalPathFor, runImport, UsageError } from "./run.js";
-import { listenForStop, SIGNAL_EXIT, type StopRequest } from "./signals.js";
+import { listenForStop, type StopRequest } from "./signals.js";
 import { USAGE } from "./usage.js";
 
 const EXIT = { clean: 0, rowsLeft: 1, usage: 2 } as const;
@@ -72,8 +73,9 @@ function exitFor(outcome: ImportOutcome, stop: StopRequest, kept: string): numbe
     case "finished":
       return outcome.clean ? EXIT.clean : EXIT.rowsLeft;
     case "interrupted":
-      process.stderr.write(`Interrupted: outcomes so far are ${kept}\n`);
-      return SIGNAL_EXIT[stop.stoppedBy() ?? "SIGINT"] ?? EXIT.rowsLeft;
+      // Rows are left unsent: the contract's "run again" exit, whatever stopped it.
+      process.stderr.write(`Interrupted by ${stop.stoppedBy() ?? "a signal"}: outcomes so far are ${kept}\n`);
+      return EXIT.rowsLeft;
     case "failed":
       process.stderr.write(`${outcome.message}\nOutcomes so far are ${kept}\n`);
       return EXIT.rowsLeft;

@@ -19,6 +19,6 @@ Environment:
   IMPORT_RETRY_ATTEMPTS  rounds over rows not applied yet, within one run (default 5)
   IMPORT_RETRY_DELAY_MS  wait before the second round, doubled after each (default 1000)
 
-Exit: 0 all done; 1 rows to fix or not sent yet (run again); 2 usage, file or configuration error;
-130/143 stopped by SIGINT/SIGTERM after the chunk in flight (run again to resume).
+Exit: 0 all done; 1 rows to fix or not sent yet (run again), also after SIGINT/SIGTERM, which stop
+after the chunk in flight (a second signal stops at once); 2 usage, file or configuration error.
 `;
