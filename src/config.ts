@@ -3,105 +3,20 @@
  * collected, and start-up is refused with the whole list rather than the first mistake.
  */
 
-import { deepFreeze, type Env, Parser, pairs, withoutCredentials } from "./config-values.js";
-import { PACKAGE_STATUSES, type PackageStatus } from "./domain/package.js";
+import { defaultMaxBodyBytes, parseStatusMap, parseTransitions, shortSecrets } from "./config-rules.js";
+import type { Config, JwtConfig, NodeEnv, OmsConfig } from "./config-types.js";
+import { deepFreeze, type Env, Parser, withoutCredentials } from "./config-values.js";
 import type { TransitionConfig } from "./domain/shipment.js";
 
-export type { TransitionConfig };
-
-export type NodeEnv = "development" | "production" | "test";
-
-export interface OmsConfig {
-  /** null: run the embedded simulator. */
-  baseUrl: string | null;
-  token: string;
-  authScheme: string;
-  transitions: TransitionConfig;
-  /** Extra or overriding `enum_value → status` pairs. */
-  statusMap: ReadonlyMap<string, PackageStatus>;
-  cargoCompaniesPath: string;
-  timeoutMs: number;
-  maxConnections: number;
-  /** Consecutive transport failures that open the circuit breaker. */
-  breakerThreshold: number;
-  breakerHalfOpenMs: number;
-  /** Tries of one read, within its deadline. */
-  readAttempts: number;
-  /** How far the OMS's clock may lag ours when a verification compares change times. */
-  clockSkewMs: number;
-}
-
-export interface Config {
-  nodeEnv: NodeEnv;
-  production: boolean;
-  host: string;
-  port: number;
-  oms: OmsConfig;
-  apiKeys: readonly string[];
-  /** Callers may also present a JWT verified against this key set. */
-  jwt: JwtConfig | null;
-  routerSecret: string | null;
-  corsOrigins: readonly string[];
-  logLevel: string;
-  maxBodyBytes: number;
-  /** Incoming HTTP: open connections at once, and how long a request's headers and whole body may take. */
-  http: {
-    maxConnections: number;
-    headersTimeoutMs: number;
-    requestTimeoutMs: number;
-  };
-  metrics: {
-    /** Required as `Authorization: Bearer <token>` on /metrics when set. */
-    token: string | null;
-    /** Serve /metrics on this port only (0: any free port) instead of the API port. */
-    port: number | null;
-  };
-  /** How long SIGTERM waits for requests in flight before closing their connections. */
-  shutdownGraceMs: number;
-  cargoCompanies: {
-    ttlMs: number;
-    maxStaleMs: number;
-    /** A JSON catalogue used instead of the OMS list. */
-    file: string | null;
-  };
-  subgraph: {
-    enabled: boolean;
-    maxEntityRepresentations: number;
-  };
-  bulk: {
-    maxItems: number;
-    /** Bulk commands in flight at once, for the whole process. */
-    concurrency: number;
-    /** Overall deadline of one bulk call: items not sent by then are answered DEADLINE_EXCEEDED. */
-    deadlineMs: number;
-  };
-  /** Mutation root fields one operation may hold: bulk work goes through the list mutation. */
-  maxMutationFields: number;
-  limits: {
-    maxTokens: number;
-    maxFields: number;
-    maxSelections: number;
-    maxDepth: number;
-    maxAliases: number;
-    maxDirectives: number;
-    maxCost: number;
-  };
-  idempotency: {
-    ttlMs: number;
-    /** null: the in-memory store (one replica only). */
-    redisUrl: string | null;
-    /** Limits of the in-memory store: records, and bytes of stored answers. */
-    maxEntries: number;
-    maxBytes: number;
-  };
-}
-
-export interface JwtConfig {
-  jwksUrl: string;
-  issuer: string;
-  audience: string;
-  algorithms: readonly string[];
-}
+export {
+  BODY_BYTES_FOR_DOCUMENT,
+  BODY_BYTES_PER_BULK_ITEM,
+  defaultMaxBodyBytes,
+  MIN_SECRET_LENGTH,
+  parseStatusMap,
+  parseTransitions,
+} from "./config-rules.js";
+export type { Config, JwtConfig, NodeEnv, OmsConfig, TransitionConfig };
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -132,6 +47,57 @@ export function loadConfig(env: Env): Config {
   if (baseUrl === null && production) {
     problems.push("OMS_BASE_URL is required in production (the embedded simulator is for development only).");
   }
+  const access = readAccess(env, p, problems, production);
+  const { port, metricsPort } = readPorts(p, problems);
+  const bulkMaxItems = p.int("BULK_MAX_ITEMS", 500, 1, 10_000);
+  const timeouts = readIncomingTimeouts(p, problems);
+
+  const config: Config = {
+    nodeEnv,
+    production,
+    host: env.HOST?.trim() || "127.0.0.1",
+    port,
+    oms: readOms(env, p, problems, baseUrl, token),
+    apiKeys: access.apiKeys,
+    routerSecret: access.routerSecret,
+    jwt: access.jwt,
+    corsOrigins: p.origins("CORS_ORIGINS"),
+    logLevel: p.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    maxBodyBytes: p.int("MAX_BODY_BYTES", defaultMaxBodyBytes(bulkMaxItems), 1_000, 50_000_000),
+    http: { maxConnections: p.int("MAX_CONNECTIONS", 1_000, 1, 1_000_000), ...timeouts },
+    metrics: { token: access.metricsToken, port: metricsPort },
+    shutdownGraceMs: p.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    cargoCompanies: {
+      ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
+      maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,
+      file: env.CARGO_COMPANIES_FILE?.trim() || null,
+    },
+    subgraph: {
+      enabled: access.subgraphEnabled,
+      maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
+    },
+    bulk: {
+      maxItems: bulkMaxItems,
+      concurrency: p.int("BULK_CONCURRENCY", 8, 1, 256),
+      // Below a federation router's default 30 s, with room to write a 500-item answer.
+      deadlineMs: p.int("BULK_DEADLINE_MS", 20_000, 50, 29_000),
+    },
+    maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
+    limits: readLimits(p),
+    idempotency: {
+      ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
+      redisUrl: p.redisUrl("REDIS_URL"),
+      maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
+      maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+// Private: who may call the gateway and its subgraph, and read its metrics. Production refuses to
+// start without caller checks, or with short secrets.
+function readAccess(env: Env, p: Parser, problems: string[], production: boolean) {
   const apiKeys = p.list("API_KEYS");
   const jwt = parseJwt(env, p, problems);
   if (production && apiKeys.length === 0 && jwt === null) {
@@ -146,6 +112,10 @@ export function loadConfig(env: Env): Config {
   }
   const metricsToken = env.METRICS_TOKEN?.trim() || null;
   if (production) problems.push(...shortSecrets(apiKeys, routerSecret, metricsToken));
+  return { apiKeys, jwt, subgraphEnabled, routerSecret, metricsToken };
+}
+
+function readPorts(p: Parser, problems: string[]): { port: number; metricsPort: number | null } {
   const port = p.int("PORT", 4000, 0, 65535);
   const metricsPort = p.raw("METRICS_PORT") === undefined ? null : p.int("METRICS_PORT", 0, 0, 65535);
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
@@ -153,7 +123,10 @@ export function loadConfig(env: Env): Config {
       `METRICS_PORT must differ from PORT (both are ${port}); leave it unset to serve /metrics on PORT.`,
     );
   }
-  const bulkMaxItems = p.int("BULK_MAX_ITEMS", 500, 1, 10_000);
+  return { port, metricsPort };
+}
+
+function readIncomingTimeouts(p: Parser, problems: string[]) {
   const headersTimeoutMs = p.int("HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000);
   const requestTimeoutMs = p.int("HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000);
   if (requestTimeoutMs < headersTimeoutMs) {
@@ -161,119 +134,39 @@ export function loadConfig(env: Env): Config {
       `HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must not be shorter than HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}).`,
     );
   }
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
+function readOms(env: Env, p: Parser, problems: string[], baseUrl: string | null, token: string): OmsConfig {
   const transitionsRaw =
     env.OMS_SHIPMENT_TRANSITIONS?.trim() || (baseUrl === null ? SIMULATOR_TRANSITIONS : "");
-
-  const config: Config = {
-    nodeEnv,
-    production,
-    host: env.HOST?.trim() || "127.0.0.1",
-    port,
-    oms: {
-      baseUrl,
-      token: baseUrl === null ? SIMULATOR_TOKEN : token,
-      authScheme: p.word("OMS_AUTH_SCHEME", "Token"),
-      transitions: parseTransitions(transitionsRaw, problems),
-      statusMap: parseStatusMap(env.OMS_STATUS_MAP ?? "", problems),
-      cargoCompaniesPath: p.path("OMS_CARGO_COMPANIES_PATH", DEFAULT_CARGO_COMPANIES_PATH),
-      // Shorter than a federation router's default 30 s, so the router never times out before we answer.
-      timeoutMs: p.int("OMS_TIMEOUT_MS", 10_000, 50, 29_000),
-      maxConnections: p.int("OMS_MAX_CONNECTIONS", 32, 1, 1024),
-      breakerThreshold: p.int("OMS_BREAKER_THRESHOLD", 5, 1, 1000),
-      breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
-      readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
-      clockSkewMs: p.int("OMS_CLOCK_SKEW_MS", 2_000, 0, 60_000),
-    },
-    apiKeys,
-    routerSecret,
-    jwt,
-    corsOrigins: p.origins("CORS_ORIGINS"),
-    logLevel: p.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
-    maxBodyBytes: p.int("MAX_BODY_BYTES", defaultMaxBodyBytes(bulkMaxItems), 1_000, 50_000_000),
-    http: {
-      maxConnections: p.int("MAX_CONNECTIONS", 1_000, 1, 1_000_000),
-      headersTimeoutMs,
-      requestTimeoutMs,
-    },
-    metrics: { token: metricsToken, port: metricsPort },
-    shutdownGraceMs: p.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
-    cargoCompanies: {
-      ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
-      maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,
-      file: env.CARGO_COMPANIES_FILE?.trim() || null,
-    },
-    subgraph: {
-      enabled: subgraphEnabled,
-      maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
-    },
-    bulk: {
-      maxItems: bulkMaxItems,
-      concurrency: p.int("BULK_CONCURRENCY", 8, 1, 256),
-      // Below a federation router's default 30 s, with room to write a 500-item answer.
-      deadlineMs: p.int("BULK_DEADLINE_MS", 20_000, 50, 29_000),
-    },
-    maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
-    limits: {
-      maxTokens: p.int("MAX_TOKENS", 5_000, 100, 1_000_000),
-      maxFields: p.int("MAX_FIELDS", 1_000, 1, 1_000_000),
-      maxSelections: p.int("MAX_SELECTIONS", 128, 1, 100_000),
-      maxDepth: p.int("MAX_DEPTH", 12, 2, 100),
-      maxAliases: p.int("MAX_ALIASES", 100, 0, 10_000),
-      maxDirectives: p.int("MAX_DIRECTIVES", 20, 0, 1_000),
-      maxCost: p.int("MAX_COST", 20_000, 10, 10_000_000),
-    },
-    idempotency: {
-      ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
-      redisUrl: p.redisUrl("REDIS_URL"),
-      maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
-      maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
-    },
+  return {
+    baseUrl,
+    token: baseUrl === null ? SIMULATOR_TOKEN : token,
+    authScheme: p.word("OMS_AUTH_SCHEME", "Token"),
+    transitions: parseTransitions(transitionsRaw, problems),
+    statusMap: parseStatusMap(env.OMS_STATUS_MAP ?? "", problems),
+    cargoCompaniesPath: p.path("OMS_CARGO_COMPANIES_PATH", DEFAULT_CARGO_COMPANIES_PATH),
+    // Shorter than a federation router's default 30 s, so the router never times out before we answer.
+    timeoutMs: p.int("OMS_TIMEOUT_MS", 10_000, 50, 29_000),
+    maxConnections: p.int("OMS_MAX_CONNECTIONS", 32, 1, 1024),
+    breakerThreshold: p.int("OMS_BREAKER_THRESHOLD", 5, 1, 1000),
+    breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
+    readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
+    clockSkewMs: p.int("OMS_CLOCK_SKEW_MS", 2_000, 0, 60_000),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(config);
 }
 
-/**
- * Room for one bulk input at the longest values the input rules allow (two 64-character strings,
- * even when a client escapes every non-ASCII character as JSON `\uXXXX`, as Python's json does by
- * default), and for the document, so the largest valid bulk call is never refused as too large.
- */
-export const BODY_BYTES_PER_BULK_ITEM = 2_048;
-export const BODY_BYTES_FOR_DOCUMENT = 64_000;
-
-/** MAX_BODY_BYTES when unset: about 1 MB with the default BULK_MAX_ITEMS of 500. */
-export function defaultMaxBodyBytes(bulkMaxItems: number): number {
-  return BODY_BYTES_FOR_DOCUMENT + bulkMaxItems * BODY_BYTES_PER_BULK_ITEM;
-}
-
-/** The shortest secret production accepts: guessable secrets guard the company's OMS key. */
-export const MIN_SECRET_LENGTH = 16;
-
-// Private: says which entry is short and how long it is, never what it holds.
-function shortSecrets(
-  apiKeys: readonly string[],
-  routerSecret: string | null,
-  metricsToken: string | null,
-): string[] {
-  const problems: string[] = [];
-  apiKeys.forEach((key, i) => {
-    if (key.length < MIN_SECRET_LENGTH) {
-      problems.push(
-        `API_KEYS: entry ${i + 1} of ${apiKeys.length} has ${key.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
-      );
-    }
-  });
-  if (routerSecret !== null && routerSecret.length < MIN_SECRET_LENGTH) {
-    problems.push(
-      `ROUTER_SECRET has ${routerSecret.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
-    );
-  }
-  if (metricsToken !== null && metricsToken.length < MIN_SECRET_LENGTH) {
-    problems.push(
-      `METRICS_TOKEN has ${metricsToken.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
-    );
-  }
-  return problems;
+function readLimits(p: Parser): Config["limits"] {
+  return {
+    maxTokens: p.int("MAX_TOKENS", 5_000, 100, 1_000_000),
+    maxFields: p.int("MAX_FIELDS", 1_000, 1, 1_000_000),
+    maxSelections: p.int("MAX_SELECTIONS", 128, 1, 100_000),
+    maxDepth: p.int("MAX_DEPTH", 12, 2, 100),
+    maxAliases: p.int("MAX_ALIASES", 100, 0, 10_000),
+    maxDirectives: p.int("MAX_DIRECTIVES", 20, 0, 1_000),
+    maxCost: p.int("MAX_COST", 20_000, 10, 10_000_000),
+  };
 }
 
 const JWT_ALGORITHMS = [
@@ -310,51 +203,4 @@ function parseJwt(env: Env, p: Parser, problems: string[]): JwtConfig | null {
     }
   }
   return { jwksUrl, issuer, audience, algorithms: algorithms.length > 0 ? algorithms : ["RS256", "ES256"] };
-}
-
-/** `packed:41,shipped:42` or one bare id for every status. Exported for tests. */
-export function parseTransitions(raw: string, problems: string[]): TransitionConfig {
-  const byStatus = new Map<PackageStatus, number>();
-  if (/^\s*\d+\s*$/.test(raw)) {
-    const id = Number(raw);
-    if (Number.isSafeInteger(id) && id > 0) return { kind: "single", id };
-  }
-  for (const [key, value] of pairs(raw)) {
-    const status = key.toLowerCase() as PackageStatus;
-    const id = Number(value);
-    if (!PACKAGE_STATUSES.includes(status) || status === "other") {
-      problems.push(
-        `OMS_SHIPMENT_TRANSITIONS: unknown status "${key}" (expected one of ${knownStatuses()}).`,
-      );
-    } else if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
-      problems.push(
-        `OMS_SHIPMENT_TRANSITIONS: transition id for "${key}" must be a positive integer, got "${value}".`,
-      );
-    } else {
-      byStatus.set(status, id);
-    }
-  }
-  return { kind: "perStatus", byStatus };
-}
-
-/** `600:shipped,700:delivered`. Exported for tests. */
-export function parseStatusMap(raw: string, problems: string[]): Map<string, PackageStatus> {
-  const map = new Map<string, PackageStatus>();
-  for (const [key, value] of pairs(raw)) {
-    const status = value.toLowerCase() as PackageStatus;
-    if (!/^\d+$/.test(key)) {
-      problems.push(`OMS_STATUS_MAP: "${key}" is not an OMS state number (enum_value).`);
-    } else if (!PACKAGE_STATUSES.includes(status) || status === "other") {
-      problems.push(
-        `OMS_STATUS_MAP: unknown status "${value}" for ${key} (expected one of ${knownStatuses()}).`,
-      );
-    } else {
-      map.set(key, status);
-    }
-  }
-  return map;
-}
-
-function knownStatuses(): string {
-  return PACKAGE_STATUSES.filter((s) => s !== "other").join(", ");
 }

@@ -4,6 +4,10 @@
  */
 import "reflect-metadata";
 import module from "node:module";
+// Types only: erased, so nothing of the application loads before the compile cache is on.
+import type { RunningGateway } from "./app.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
 
 // Node 22.1+ can cache compiled code between starts (the Docker image runs Node 24); older Nodes skip
 // it. The application is imported after this line, dynamically, so that its modules use the cache.
@@ -19,7 +23,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
@@ -30,6 +34,12 @@ async function main(): Promise<void> {
   const { createLogger, flushLogger } = await import("./logger.js");
   const log = createLogger(config.logLevel);
   const gateway = await startGateway(config, { log }).catch(exitOnConfigError);
+  announce(gateway, config, log);
+  stopOnSignals(gateway, config.shutdownGraceMs, log, flushLogger);
+}
+
+// Private: where everything is, for the operator, and for a developer on the simulator how to try it.
+function announce(gateway: RunningGateway, config: Config, log: Logger): void {
   const graphqlUrl = `${gateway.url}/graphql`;
   log.info(
     {
@@ -56,13 +66,21 @@ async function main(): Promise<void> {
   } else if (config.oms.transitions.kind === "perStatus" && config.oms.transitions.byStatus.size === 0) {
     log.warn("OMS_SHIPMENT_TRANSITIONS is not set: callers must pass transitionId with every update.");
   }
+}
 
+// Private: SIGTERM and SIGINT drain once, then exit with whether the drain went well.
+function stopOnSignals(
+  gateway: RunningGateway,
+  graceMs: number,
+  log: Logger,
+  flushLogger: (log: Logger) => Promise<void>,
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "draining: no new connections, finishing in-flight requests");
-    gateway.stop(config.shutdownGraceMs).then(
+    gateway.stop(graceMs).then(
       async () => {
         log.info("stopped");
         await flushLogger(log);

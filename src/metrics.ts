@@ -4,9 +4,9 @@
  * CommandRejected, because they travel as data in a 200 answer.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { OmsCall } from "./domain/ports.js";
 
-const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Buckets of every duration histogram, in seconds. */
+export const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // Codes come from the OMS too; anything unusual is folded so a misbehaving OMS cannot explode the series.
 const SAFE_CODE = /^[A-Za-z0-9_]{1,48}$/;
 /**
@@ -63,17 +63,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly omsCalls = new Histogram({
-    name: "oms_graph_oms_call_duration_seconds",
-    help: "Calls to the OMS, by route and HTTP status (none: no answer).",
-    labelNames: ["route", "status"] as const,
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
-
   private readonly httpRequestsBy = childrenBy((...values) => this.httpRequests.labels(...values));
   private readonly resultsBy = childrenBy((...values) => this.results.labels(...values));
-  private readonly omsCallsBy = childrenBy((...values) => this.omsCalls.labels(...values));
 
   readonly documentChecks = new Counter({
     name: "oms_graph_document_checks_total",
@@ -142,10 +133,6 @@ export class Metrics {
 
   recordResult(mutation: string, result: string, code: string | null): void {
     this.resultsBy(mutation, result, codeLabel(result, code)).inc();
-  }
-
-  recordOmsCall(call: OmsCall): void {
-    this.omsCallsBy(call.route, call.status === null ? "none" : String(call.status)).observe(call.ms / 1000);
   }
 
   observeHttpRequest(endpoint: string, operation: string, status: number, seconds: number): void {

@@ -1,27 +1,14 @@
 /**
- * Readiness: whether this replica can serve, for a load balancer. It can when the OMS answered
- * recently or answers a light probe now, and not while the circuit breaker is open (every OMS call
- * would fail fast). Probes are shared between concurrent health checks and, while the breaker is
- * closed, not repeated more often than PROBE_INTERVAL_MS, so a busy load balancer cannot turn health
- * checks into OMS load. While it is open they go through the breaker, which lets one through when its
- * probe is due: readiness recovers even when no traffic reaches a replica marked not ready.
+ * Readiness: whether this replica can serve, for a load balancer. It can when the OMS is reachable
+ * (asked of oms/, which knows what reachable means there).
  *
  * An idempotency store outage does not make the replica unready: it affects only mutations sent
  * with a key, and every replica shares the store, so it would take them all out of the load
  * balancer, queries included. It is reported in the body (and in metrics) instead.
  */
-import type { BreakerState } from "./oms/breaker.js";
-import type { OmsHttp, OmsTransport } from "./oms/http.js";
+import { type OmsReachability, omsReachability, type ReachabilityDeps } from "./oms/reachability.js";
 
-const RECENT_MS = 30_000;
-const PROBE_INTERVAL_MS = 5_000;
-const PROBE_PATH = "/api/v1/oms/packages/?page_size=1";
-
-export interface ReadinessDeps {
-  /** The plain transport: when the OMS last answered well. */
-  http: Pick<OmsHttp, "lastHealthyAnswerAt">;
-  /** The transport behind the breaker: probes go through it. */
-  oms: Pick<OmsTransport, "send"> & { readonly state: BreakerState };
+export interface ReadinessDeps extends ReachabilityDeps {
   idempotencyStore: { readonly healthy: boolean };
 }
 
@@ -31,50 +18,22 @@ export interface Readiness {
   status: "ready" | "oms_unreachable";
   checks: {
     oms: "ok" | "unreachable";
-    breaker: BreakerState;
+    breaker: OmsReachability["breaker"];
     idempotencyStore: "ok" | "unreachable";
   };
 }
 
 export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
-  const { http, oms, idempotencyStore } = deps;
-  let probe: Promise<boolean> | null = null;
-  let lastProbeAt = 0;
-  let lastProbeResult = false;
-
-  function probeNow(): Promise<boolean> {
-    lastProbeAt = Date.now();
-    probe = oms
-      .send("GET", PROBE_PATH, "probe", null, { once: true })
-      .then((res) => res.status < 500 && res.status !== 401 && res.status !== 403)
-      .catch(() => false)
-      .then((ok) => {
-        lastProbeResult = ok;
-        probe = null;
-        return ok;
-      });
-    return probe;
-  }
-
-  async function omsReady(): Promise<boolean> {
-    if (oms.state === "closed" && Date.now() - http.lastHealthyAnswerAt < RECENT_MS) return true;
-    if (probe) return probe;
-    // A probe of the breaker's own is out: a health check should not hang on it.
-    if (oms.state === "halfOpen") return false;
-    // The breaker decides: refused at once while open, let through as its probe when one is due.
-    if (oms.state === "open") return probeNow();
-    if (Date.now() - lastProbeAt < PROBE_INTERVAL_MS) return lastProbeResult;
-    return probeNow();
-  }
-
+  const oms = omsReachability(deps);
+  const { idempotencyStore } = deps;
   return async () => {
-    const ok = (await omsReady()) && oms.state === "closed";
+    const ok = await oms.reachable();
     return {
       ready: ok,
       status: ok ? "ready" : "oms_unreachable",
       checks: {
         oms: ok ? "ok" : "unreachable",
-        breaker: oms.state,
+        breaker: oms.breaker,
         idempotencyStore: idempotencyStore.healthy ? "ok" : "unreachable",
       },
     };

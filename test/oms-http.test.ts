@@ -4,8 +4,8 @@ import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { OmsError } from "../src/domain/errors.js";
-import type { OmsCall } from "../src/domain/ports.js";
 import { OmsHttp, type OmsHttpOptions } from "../src/oms/http.js";
+import type { OmsCall } from "../src/oms/telemetry.js";
 import { createServer } from "../src/server.js";
 import { rejection } from "./helpers/oms-error.js";
 

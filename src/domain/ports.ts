@@ -12,17 +12,14 @@ export interface CargoCompanyRecord {
   shippingCompany: string | null;
 }
 
-/** One OMS call, reported as it ends so a request can log what it cost. */
-export interface OmsCall {
-  route: "command" | "package" | "packages" | "cargo_companies" | "probe";
-  method: string;
-  /** null when no answer arrived. */
-  status: number | null;
-  ms: number;
-}
+/**
+ * One OMS call, reported by the adapter as it ends so a request can log and count what it cost. Its
+ * fields are the adapter's: above it the record is passed on, never read.
+ */
+export type OmsCallRecord = object;
 
 export interface CallOptions {
-  onCall?: (call: OmsCall) => void;
+  onCall?: (call: OmsCallRecord) => void;
   /** Ask once, without the retries reads usually get: for reads whose count matters. */
   once?: boolean;
   /**

@@ -19,9 +19,9 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from "graphql";
-import type { GatewayContext } from "../context.js";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
+import type { GatewayContext } from "./context.js";
 import type { DocumentGuard } from "./document-guard.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
 import { type JitOptions, jitGateway } from "./jit-executor.js";
@@ -112,7 +112,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
         // The code stays OMS_UNAVAILABLE for callers that switch on it; the reason tells them the
         // gateway refused before sending, so retrying after a pause is safe.
-        ...(circuitOpen ? { reason: "OMS_CIRCUIT_OPEN" } : {}),
+        ...(circuitOpen ? { reason: original.refusal } : {}),
       },
     };
   }

@@ -5,7 +5,7 @@
  * key with another request, or while the first still runs, is refused with a stable code.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { getOperationAST, parse, stripIgnoredCharacters } from "graphql";
+import { stripIgnoredCharacters } from "graphql";
 import type { IdempotencyStore, Reservation, StoredResponse } from "./store.js";
 
 /** 1 to 255 visible ASCII characters, as the IETF Idempotency-Key draft suggests for key values. */
@@ -53,17 +53,6 @@ export interface IdempotentRun {
   run(recoverSince: number | null): Promise<StoredResponse>;
   /** After `run`: whether any command may have changed the OMS or got its verdict. */
   reachedOms(): boolean;
-}
-
-/** True when the body asks for a mutation; keys sent with queries are ignored. */
-export function isMutation(body: GraphQLBody): boolean {
-  if (typeof body.query !== "string") return false;
-  try {
-    const name = typeof body.operationName === "string" ? body.operationName : undefined;
-    return getOperationAST(parse(body.query), name)?.operation === "mutation";
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -2,10 +2,10 @@
  * The result mapping of the contract, in one place: an OMS answer to the shipment command becomes a
  * business outcome, or an OmsError for answers that say nothing about the command itself.
  */
-import { OmsError } from "../domain/errors.js";
 import type { ShipmentCommandBody } from "../domain/ports.js";
 import type { CommandField, FieldProblem, UpdateShipmentOutcome } from "../domain/shipment.js";
 import { parseOmsErrorBody } from "./error-body.js";
+import { OmsAnswerError } from "./errors.js";
 import type { OmsResponse } from "./http.js";
 
 /** OMS field names of the command body → the input fields a caller sent. */
@@ -58,7 +58,7 @@ export function mapCommandResponse(
   // Any other answer came after the command was sent: a 5xx from the OMS or a proxy in front of it
   // (which may have passed the command on before giving up), a redirect, a 200 page. None of them
   // says whether the command was applied.
-  throw new OmsError(
+  throw new OmsAnswerError(
     "OMS_OUTCOME_UNKNOWN",
     `The OMS answered the command with status ${status}; it may or may not have been applied.`,
     { status, maybeApplied: true },
@@ -69,19 +69,19 @@ export function mapCommandResponse(
  * Answers that are not about the request's content: credentials, rate limits, OMS failures, and
  * anything unexpected (a redirect, which is never followed, included).
  */
-export function errorForStatus(res: OmsResponse): OmsError {
+export function errorForStatus(res: OmsResponse): OmsAnswerError {
   const { status } = res;
   if (status === 401 || status === 403) {
-    return new OmsError("OMS_UNAUTHORIZED", "The gateway's OMS credentials were refused.", { status });
+    return new OmsAnswerError("OMS_UNAUTHORIZED", "The gateway's OMS credentials were refused.", { status });
   }
   if (status === 429) {
     const retryAfterSeconds = parseRetryAfter(header(res, "retry-after"));
-    return new OmsError("OMS_RATE_LIMITED", "The OMS is rate limiting the gateway; try again later.", {
+    return new OmsAnswerError("OMS_RATE_LIMITED", "The OMS is rate limiting the gateway; try again later.", {
       status,
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     });
   }
-  return new OmsError("OMS_UNAVAILABLE", `The OMS answered with an unexpected status (${status}).`, {
+  return new OmsAnswerError("OMS_UNAVAILABLE", `The OMS answered with an unexpected status (${status}).`, {
     status,
   });
 }

@@ -4,8 +4,8 @@
  * response size cap. Failures to get an answer become OmsError; answers of any status are returned.
  */
 import { type Dispatcher, Pool } from "undici";
-import { OmsError } from "../domain/errors.js";
-import type { CallOptions, OmsCall } from "../domain/ports.js";
+import { toOmsError } from "./errors.js";
+import type { OmsCall, OmsCallOptions } from "./telemetry.js";
 
 export interface OmsHttpOptions {
   /** Origin plus optional path prefix, no trailing slash. */
@@ -29,17 +29,6 @@ export interface OmsResponse {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-// Error codes meaning the request never left this process, so a command cannot have been applied.
-const NOT_SENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_DESTROYED",
-  "UND_ERR_CLOSED",
-]);
 
 export class OmsHttp {
   private readonly pool: Pool;
@@ -89,7 +78,7 @@ export class OmsHttp {
     path: string,
     route: OmsCall["route"],
     body: string | null,
-    options?: CallOptions,
+    options?: OmsCallOptions,
     timeoutMs = this.options.timeoutMs,
   ): Promise<OmsResponse> {
     const started = performance.now();
@@ -236,23 +225,6 @@ class Call implements Dispatcher.DispatchHandler {
 
 function deadlinePassed(): Error {
   return new Error("The OMS call's deadline passed.");
-}
-
-function toOmsError(error: unknown, deadlineHit: boolean, started: boolean, timeoutMs: number): OmsError {
-  const code = (error as { code?: unknown })?.code;
-  const notSent =
-    !started ||
-    (typeof code === "string" &&
-      (NOT_SENT_CODES.has(code) || code.startsWith("ERR_TLS") || code.includes("CERT")));
-  const why = deadlineHit
-    ? `no answer within ${Math.round(timeoutMs)} ms`
-    : typeof code === "string"
-      ? `connection failed (${code})`
-      : "connection failed";
-  return new OmsError("OMS_UNAVAILABLE", `The OMS could not be reached: ${why}.`, {
-    maybeApplied: !notSent,
-    cause: error,
-  });
 }
 
 /** What the OMS client needs of a transport: OmsHttp itself, or OmsHttp behind ResilientOms. */

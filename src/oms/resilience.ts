@@ -15,10 +15,10 @@ import {
   retry,
 } from "cockatiel";
 import { OmsError } from "../domain/errors.js";
-import type { CallOptions, OmsCall } from "../domain/ports.js";
 import { CircuitBreaker, isBrokenCircuitError } from "./breaker.js";
 import { parseRetryAfter } from "./command-result.js";
 import type { OmsHttp, OmsResponse } from "./http.js";
+import type { OmsCall, OmsCallOptions } from "./telemetry.js";
 
 export interface ResilienceOptions {
   /** Consecutive transport failures (no answer, or a 5xx) that open the breaker. */
@@ -90,7 +90,7 @@ export class ResilientOms {
     path: string,
     route: OmsCall["route"],
     body: string | null,
-    options?: CallOptions,
+    options?: OmsCallOptions,
   ): Promise<OmsResponse> {
     const own = performance.now() + this.http.timeoutMs;
     const caller = options?.deadlineAt;
@@ -104,7 +104,7 @@ export class ResilientOms {
     path: string,
     route: OmsCall["route"],
     body: string | null,
-    options: CallOptions | undefined,
+    options: OmsCallOptions | undefined,
     deadline: number,
   ): Promise<OmsResponse> {
     // cockatiel counts retries: one try plus `readAttempts - 1` more.
@@ -125,7 +125,7 @@ export class ResilientOms {
     path: string,
     route: OmsCall["route"],
     body: string | null,
-    options: CallOptions | undefined,
+    options: OmsCallOptions | undefined,
     deadline: number,
   ): Promise<OmsResponse> {
     const callerDeadline = options?.deadlineAt !== undefined && options.deadlineAt <= deadline;

@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { DEMO_OMS_TOKEN } from "./demo-data.js";
 import { FaultBook } from "./faults.js";
@@ -13,58 +13,60 @@ import type { OmsPackage } from "./wire.js";
 /** Starts the simulated OMS on a real socket; resolves once it is listening. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<OmsSimulator> {
   const host = options.host ?? "127.0.0.1";
-  const token = options.token ?? DEMO_OMS_TOKEN;
-  const authScheme = options.authScheme ?? "Token";
   const recorder =
     options.recordRequests === false ? undefined : new RequestRecorder(options.maxRecordedRequests ?? 10_000);
-  const faults = new FaultBook();
-  const inFlight = new InFlight();
-  const delays = new Delays();
-  const sockets = new Set<Socket>();
-  let closed = false;
-
+  const parts = { faults: new FaultBook(), inFlight: new InFlight(), delays: new Delays(), recorder };
+  const state = { closed: false };
   const server = createServer();
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const sockets = trackSockets(server);
+  const port = await listen(server, options.port ?? 0, host);
   const ownHost = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   const url = `http://${ownHost}`;
   // The store needs the listening URL for its label links; no request can arrive before this handler anyway.
   const store = new PackageStore(url);
-  const api = { store, authScheme, token };
+  const token = options.token ?? DEMO_OMS_TOKEN;
+  const api = { store, authScheme: options.authScheme ?? "Token", token };
   server.on(
     "request",
     createRequestListener({
       api,
-      faults,
-      inFlight,
-      delays,
-      recorder,
+      ...parts,
       latencyMs: options.latencyMs ?? 0,
       ownHost,
-      isClosed: () => closed,
+      isClosed: () => state.closed,
     }),
   );
+  const close = () =>
+    new Promise<void>((resolve) => {
+      state.closed = true;
+      parts.delays.cancelAll();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  return handle({ url, port, token, store, ...parts, close });
+}
 
+const NO_REQUESTS: readonly never[] = [];
+
+// Private: what tests and the demo hold of a running simulator.
+function handle(sim: {
+  url: string;
+  port: number;
+  token: string;
+  store: PackageStore;
+  recorder: RequestRecorder | undefined;
+  faults: FaultBook;
+  inFlight: InFlight;
+  close: () => Promise<void>;
+}): OmsSimulator {
+  const { store, recorder, faults, inFlight } = sim;
   let closing: Promise<void> | undefined;
-  const emptyRequests: readonly never[] = [];
-
   return {
-    url,
-    port,
-    token,
+    url: sim.url,
+    port: sim.port,
+    token: sim.token,
     get requests() {
-      return recorder?.requests ?? emptyRequests;
+      return recorder?.requests ?? NO_REQUESTS;
     },
     clearRequests: () => recorder?.clear(),
     injectFault: (rule: FaultRule) => faults.add(rule),
@@ -84,13 +86,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Om
       return { ...inFlight.stats };
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true;
-        delays.cancelAll();
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      closing ??= sim.close();
       return closing;
     },
   };
+}
+
+// Private: open sockets, destroyed at close so keep-alive connections do not hold it open.
+function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
 }

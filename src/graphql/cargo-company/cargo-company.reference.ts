@@ -1,4 +1,4 @@
-import type { GatewayContext } from "../../context.js";
+import type { GatewayContext } from "../context.js";
 import { parseOmsId } from "../ids.js";
 import { CargoCompany } from "./cargo-company.type.js";
 

@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import { Arg, Ctx, ID, Query, Resolver } from "type-graphql";
-import type { GatewayContext } from "../../context.js";
 import { searchCargoCompanies } from "../../domain/cargo-company-catalogue.js";
+import type { GatewayContext } from "../context.js";
 import { requireOmsId } from "../ids.js";
 import { CargoCompany } from "./cargo-company.type.js";
 import { CargoCompanyFilter } from "./cargo-company-filter.input.js";

@@ -1,4 +1,4 @@
-import type { GatewayContext } from "../../context.js";
+import type { GatewayContext } from "../context.js";
 import { parseOmsId } from "../ids.js";
 import { Package } from "./package.type.js";
 

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from "type-graphql";
-import type { GatewayContext } from "../../context.js";
+import type { GatewayContext } from "../context.js";
 import { requireOmsId } from "../ids.js";
 import { Package } from "./package.type.js";
 

@@ -2,7 +2,7 @@
  * Progress of one bulk call: counted per result, logged at most once a second while it runs (so
  * an operator can follow a 500-item import), and summarised for the request log line.
  */
-import type { GatewayContext } from "../../context.js";
+import type { GatewayContext } from "../context.js";
 
 const LOG_INTERVAL_MS = 1_000;
 

@@ -2,12 +2,13 @@
  * One shipment command from GraphQL input to union member, shared by the single and the bulk
  * mutation: `prepare` validates without any I/O, `execute` runs the use case.
  */
-import type { GatewayContext } from "../../context.js";
+
+import type { BulkDeadline } from "../../domain/bulk-deadline.js";
 import type { UpdateShipmentCommand, UpdateShipmentOutcome } from "../../domain/shipment.js";
 import { updateShipment } from "../../domain/update-shipment.js";
+import type { GatewayContext } from "../context.js";
 import { parseOmsId } from "../ids.js";
 import { validateInput } from "../validate-input.js";
-import type { BulkDeadline } from "./bulk-deadline.js";
 import { Shipment } from "./shipment.type.js";
 import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
 import {

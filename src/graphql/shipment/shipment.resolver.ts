@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
-import type { GatewayContext } from "../../context.js";
 import { CargoCompany } from "../cargo-company/cargo-company.type.js";
+import type { GatewayContext } from "../context.js";
 import { Shipment } from "./shipment.type.js";
 
 @Resolver(() => Shipment)

@@ -1,6 +1,6 @@
-import { GraphQLError } from "graphql";
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
-import type { GatewayContext } from "../../context.js";
+import { packageVanished } from "../../domain/errors.js";
+import type { GatewayContext } from "../context.js";
 import { Package } from "../package/package.type.js";
 import { type CommandResult, execute, prepare } from "./run-command.js";
 import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
@@ -30,12 +30,7 @@ export class UpdatePackageShipmentResolver {
   @FieldResolver(() => Package, { nullable: true })
   async package(@Root() updated: ShipmentUpdated, @Ctx() ctx: GatewayContext): Promise<Package | null> {
     const record = await ctx.packages.load(updated.packageId);
-    if (record === null) {
-      // The OMS accepted a command for this package a moment ago, so this is the OMS's inconsistency.
-      throw new GraphQLError(`The OMS no longer finds package ${updated.packageId}.`, {
-        extensions: { code: "OMS_UNAVAILABLE" },
-      });
-    }
+    if (record === null) throw packageVanished(updated.packageId);
     return Package.from(record);
   }
 }

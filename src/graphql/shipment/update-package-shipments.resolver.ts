@@ -1,9 +1,9 @@
 import { GraphQLError } from "graphql";
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
-import type { GatewayContext } from "../../context.js";
+import { BulkDeadline, deadlineExceeded } from "../../domain/bulk-deadline.js";
 import { OmsError } from "../../domain/errors.js";
 import type { Lane } from "../../domain/limiter.js";
-import { BulkDeadline, deadlineExceeded } from "./bulk-deadline.js";
+import type { GatewayContext } from "../context.js";
 import { BulkProgress } from "./bulk-progress.js";
 import { execute, prepare } from "./run-command.js";
 import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
@@ -85,14 +85,11 @@ async function runItem(
 function failed(ctx: GatewayContext, error: unknown, id: number, path: string[]): CommandFailed {
   const packageId = String(id);
   if (error instanceof OmsError) {
-    // Refused here before anything was sent: known not applied, and worth sending again later;
-    // unless an earlier, interrupted run of this request may have sent it.
+    // Refused here before anything was sent (breaker open, deadline passed): known not applied, and
+    // worth sending again later; unless an earlier, interrupted run of this request may have sent it.
     const known = ctx.effects.recoverSince === null;
     const message = known ? error.message : `${error.message} ${EARLIER_RUN}`;
-    if (error.details.circuitOpen) return CommandFailed.of(message, "OMS_CIRCUIT_OPEN", packageId, known);
-    if (error.details.deadlineExceeded) {
-      return CommandFailed.of(message, "DEADLINE_EXCEEDED", packageId, known);
-    }
+    if (error.refusal !== null) return CommandFailed.of(message, error.refusal, packageId, known);
     return CommandFailed.of(error.message, error.code, packageId, error.code !== "OMS_OUTCOME_UNKNOWN");
   }
   ctx.app.log.error({ requestId: ctx.requestId, err: error, path }, "unexpected error in a bulk item");

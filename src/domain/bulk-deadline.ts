@@ -4,8 +4,8 @@
  * of the call's items get at most the time left; when it passes, items not yet sent are answered
  * DEADLINE_EXCEEDED and never sent.
  */
-import { OmsError } from "../../domain/errors.js";
-import type { CallOptions } from "../../domain/ports.js";
+import { OmsError } from "./errors.js";
+import type { CallOptions } from "./ports.js";
 
 export class BulkDeadline {
   /** In `performance.now()` milliseconds. */

@@ -1,15 +1,16 @@
 /**
- * Per-request context: who is calling, the request's loaders, and what the request cost at the OMS
- * (for the request log line). Built once per HTTP request; loaders are created only when used.
+ * The GraphQL context of one request: the request's loaders, what its commands did, and what it cost
+ * at the OMS (for the request log line). Built once per HTTP request; loaders are created only when
+ * used.
  */
 import DataLoader from "dataloader";
 import type { Logger } from "pino";
-import type { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
-import type { Limiter } from "./domain/limiter.js";
-import type { PackageRecord } from "./domain/package.js";
-import type { CallOptions, CargoCompanyRecord, OmsCall, OmsPort } from "./domain/ports.js";
-import type { TransitionConfig } from "./domain/shipment.js";
-import type { Metrics } from "./metrics.js";
+import type { CargoCompanyCatalogue } from "../domain/cargo-company-catalogue.js";
+import type { Limiter } from "../domain/limiter.js";
+import type { PackageRecord } from "../domain/package.js";
+import type { CallOptions, CargoCompanyRecord, OmsCallRecord, OmsPort } from "../domain/ports.js";
+import type { TransitionConfig } from "../domain/shipment.js";
+import type { Metrics } from "../metrics.js";
 
 /** What lives as long as the process and every request shares. */
 export interface AppServices {
@@ -24,6 +25,8 @@ export interface AppServices {
   /** Overall deadline of one bulk call (BULK_DEADLINE_MS). */
   bulkDeadlineMs: number;
   metrics: Metrics;
+  /** Counts one OMS call in the metrics; the record is the OMS adapter's, passed on as it is. */
+  countOmsCall(call: OmsCallRecord): void;
   log: Logger;
 }
 
@@ -36,7 +39,8 @@ export interface RequestStats {
   operationType: string | null;
   /** The business outcome of a mutation (union member), or the error code of a failed request. */
   outcome: string | null;
-  omsCalls: OmsCall[];
+  /** The request's OMS calls, as the adapter reported them: logged as they are. */
+  omsCalls: OmsCallRecord[];
 }
 
 export interface RequestEffects {
@@ -57,7 +61,7 @@ export class GatewayContext {
   readonly callOptions: CallOptions = {
     onCall: (call) => {
       this.stats.omsCalls.push(call);
-      this.app.metrics.recordOmsCall(call);
+      this.app.countOmsCall(call);
     },
   };
   /**

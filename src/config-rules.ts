@@ -1,0 +1,92 @@
+/**
+ * Rules of the configuration that stand on their own: the default body limit, the length of
+ * production secrets, and the OMS transition and status maps. config.ts applies them.
+ */
+import { pairs } from "./config-values.js";
+import { PACKAGE_STATUSES, type PackageStatus } from "./domain/package.js";
+import type { TransitionConfig } from "./domain/shipment.js";
+
+export const BODY_BYTES_PER_BULK_ITEM = 2_048;
+export const BODY_BYTES_FOR_DOCUMENT = 64_000;
+
+/** MAX_BODY_BYTES when unset: about 1 MB with the default BULK_MAX_ITEMS of 500. */
+export function defaultMaxBodyBytes(bulkMaxItems: number): number {
+  return BODY_BYTES_FOR_DOCUMENT + bulkMaxItems * BODY_BYTES_PER_BULK_ITEM;
+}
+
+/** The shortest secret production accepts: guessable secrets guard the company's OMS key. */
+export const MIN_SECRET_LENGTH = 16;
+
+/** Production's problems with short secrets: which entry and how long, never what it holds. */
+export function shortSecrets(
+  apiKeys: readonly string[],
+  routerSecret: string | null,
+  metricsToken: string | null,
+): string[] {
+  const problems: string[] = [];
+  apiKeys.forEach((key, i) => {
+    if (key.length < MIN_SECRET_LENGTH) {
+      problems.push(
+        `API_KEYS: entry ${i + 1} of ${apiKeys.length} has ${key.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+      );
+    }
+  });
+  if (routerSecret !== null && routerSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `ROUTER_SECRET has ${routerSecret.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+    );
+  }
+  if (metricsToken !== null && metricsToken.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `METRICS_TOKEN has ${metricsToken.length} characters; production needs at least ${MIN_SECRET_LENGTH}.`,
+    );
+  }
+  return problems;
+}
+
+/** `packed:41,shipped:42` or one bare id for every status. */
+export function parseTransitions(raw: string, problems: string[]): TransitionConfig {
+  const byStatus = new Map<PackageStatus, number>();
+  if (/^\s*\d+\s*$/.test(raw)) {
+    const id = Number(raw);
+    if (Number.isSafeInteger(id) && id > 0) return { kind: "single", id };
+  }
+  for (const [key, value] of pairs(raw)) {
+    const status = key.toLowerCase() as PackageStatus;
+    const id = Number(value);
+    if (!PACKAGE_STATUSES.includes(status) || status === "other") {
+      problems.push(
+        `OMS_SHIPMENT_TRANSITIONS: unknown status "${key}" (expected one of ${knownStatuses()}).`,
+      );
+    } else if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
+      problems.push(
+        `OMS_SHIPMENT_TRANSITIONS: transition id for "${key}" must be a positive integer, got "${value}".`,
+      );
+    } else {
+      byStatus.set(status, id);
+    }
+  }
+  return { kind: "perStatus", byStatus };
+}
+
+/** `600:shipped,700:delivered`. */
+export function parseStatusMap(raw: string, problems: string[]): Map<string, PackageStatus> {
+  const map = new Map<string, PackageStatus>();
+  for (const [key, value] of pairs(raw)) {
+    const status = value.toLowerCase() as PackageStatus;
+    if (!/^\d+$/.test(key)) {
+      problems.push(`OMS_STATUS_MAP: "${key}" is not an OMS state number (enum_value).`);
+    } else if (!PACKAGE_STATUSES.includes(status) || status === "other") {
+      problems.push(
+        `OMS_STATUS_MAP: unknown status "${value}" for ${key} (expected one of ${knownStatuses()}).`,
+      );
+    } else {
+      map.set(key, status);
+    }
+  }
+  return map;
+}
+
+function knownStatuses(): string {
+  return PACKAGE_STATUSES.filter((s) => s !== "other").join(", ");
+}

@@ -1,0 +1,134 @@
+/**
+ * GraphQL over HTTP, as far as it is GraphQL's business: which document a request carries, whether
+ * it asks for a mutation, the hand-over to Apollo Server's request pipeline, and warnings added to an
+ * answer. The HTTP edge reads the body and writes the answer; it runs no GraphQL rule of its own.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { type ApolloServer, HeaderMap } from "@apollo/server";
+import { getOperationAST, parse } from "graphql";
+import { isObject } from "../json.js";
+import type { GatewayContext } from "./context.js";
+import type { DocumentGuard, DocumentRefusal } from "./document-guard.js";
+
+/** One request as Apollo reads it. */
+export interface GraphQLHttpRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** The query string, "?..." or "". */
+  search: string;
+  /** The parsed JSON body of a POST; undefined otherwise. */
+  body: unknown;
+}
+
+/** An answer, whole: what is written to the client and, under an Idempotency-Key, kept. */
+export interface GraphQLHttpAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  /** Other headers of the answer, lower-case names. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The answer to give instead of running the request's document (our limits, or a refusal
+ * remembered), or null to hand it to Apollo.
+ */
+export function refusalOf(documents: DocumentGuard, request: GraphQLHttpRequest): DocumentRefusal | null {
+  const { body } = request;
+  const source = isObject(body) ? body.query : new URLSearchParams(request.search).get("query");
+  return typeof source === "string" ? documents.check(source, preflighted(request.headers)) : null;
+}
+
+/** True when a POST body asks for a mutation; keys sent with queries are ignored. */
+export function isMutation(body: unknown): boolean {
+  if (!isObject(body) || typeof body.query !== "string") return false;
+  try {
+    const name = typeof body.operationName === "string" ? body.operationName : undefined;
+    return getOperationAST(parse(body.query), name)?.operation === "mutation";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The request headers Apollo Server reads: body parsing, response negotiation and its CSRF
+ * prevention. Copying every header into its HeaderMap on each request costs more than the rest of
+ * the hand-over; a plugin that needs another header must be added here.
+ */
+const APOLLO_HEADERS = [
+  "content-type",
+  "accept",
+  "x-apollo-operation-name",
+  "apollo-require-preflight",
+] as const;
+
+/** Runs one request through Apollo Server's pipeline and collects its answer. */
+export async function executeHttp(
+  api: ApolloServer<GatewayContext>,
+  request: GraphQLHttpRequest,
+  context: GatewayContext,
+): Promise<GraphQLHttpAnswer> {
+  const headers = new HeaderMap();
+  for (const name of APOLLO_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === "string") headers.set(name, value);
+  }
+  const result = await api.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
+    context: async () => context,
+  });
+  let text: string;
+  if (result.body.kind === "complete") {
+    text = result.body.string;
+  } else {
+    // Incremental delivery is not enabled; collected whole should it ever be.
+    text = "";
+    for await (const chunk of result.body.asyncIterator) text += chunk;
+  }
+  const extra: Record<string, string> = {};
+  for (const [name, value] of result.headers) {
+    if (name !== "content-type" && name !== "content-length") extra[name] = value;
+  }
+  return {
+    status: result.status ?? 200,
+    contentType: result.headers.get("content-type") ?? "application/json; charset=utf-8",
+    body: text,
+    headers: extra,
+  };
+}
+
+/**
+ * Adds a warning to the answer's top-level `extensions`, where GraphQL puts what is not data or an
+ * error. Rare (the store failed after the request ran), so parsing again is fine.
+ */
+export function withWarning<A extends GraphQLHttpAnswer>(
+  answer: A,
+  warning: { code: string; message: string },
+  headers: Record<string, string>,
+): A {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body);
+  } catch {
+    return answer;
+  }
+  if (!isObject(parsed)) return answer;
+  const extensions = isObject(parsed.extensions) ? parsed.extensions : {};
+  const warnings = Array.isArray(extensions.warnings) ? extensions.warnings : [];
+  const body = JSON.stringify({ ...parsed, extensions: { ...extensions, warnings: [...warnings, warning] } });
+  return { ...answer, body, headers: { ...answer.headers, ...headers } };
+}
+
+// Private: Apollo's CSRF prevention lets a request through when a browser would have preflighted it:
+// a content type a form cannot send, or one of the headers Apollo names.
+function preflighted(headers: IncomingHttpHeaders): boolean {
+  const type = headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type !== undefined && !SIMPLE_CONTENT_TYPES.has(type)) return true;
+  return Boolean(headers["x-apollo-operation-name"] || headers["apollo-require-preflight"]);
+}
+
+const SIMPLE_CONTENT_TYPES = new Set([
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "text/plain",
+]);
