@@ -72,6 +72,8 @@ export interface Config {
   };
   /** Mutation root fields one operation may hold: bulk work goes through the list mutation. */
   maxMutationFields: number;
+  /** Operations that recur run on graphql-jit (GRAPHQL_JIT); off: graphql-js's execute, as Apollo does. */
+  graphqlJit: boolean;
   limits: {
     maxTokens: number;
     maxFields: number;

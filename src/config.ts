@@ -83,6 +83,7 @@ export function loadConfig(env: Env): Config {
       deadlineMs: p.int("BULK_DEADLINE_MS", 20_000, 50, 29_000),
     },
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
+    graphqlJit: p.bool("GRAPHQL_JIT", true),
     limits: readLimits(p),
     idempotency: {
       ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,

@@ -169,7 +169,7 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
       maxMutationFields: config.maxMutationFields,
       limits: config.limits,
       log: app.log,
-      jit,
+      jit: config.graphqlJit ? (jit ?? {}) : null,
       schema,
       landingPage,
       documents,

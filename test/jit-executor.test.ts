@@ -270,6 +270,22 @@ describe("graphql-jit execution", () => {
     }
   });
 
+  it("with GRAPHQL_JIT=false compiles nothing and answers as graphql-js does", async () => {
+    const off = await startHarness({ ...ENV, GRAPHQL_JIT: "false" }, {}, { compileAfterRuns: 1 });
+    try {
+      const before = compilations.length;
+      for (const run of [1, 2, 3]) {
+        const res = await off.gql(UPDATE, input("1001", `OFF-${run}`));
+        const reference = await graphqlJs.gql(UPDATE, input("1001", `OFF-${run}`));
+        expect(res.status).toBe(reference.status);
+        expect(res.body).toEqual(reference.body);
+      }
+      expect(compilations.length).toBe(before);
+    } finally {
+      await off.close();
+    }
+  });
+
   it("never compiles an operation that selects too many fields", async () => {
     const fields = "id number status statusName orderNumber";
     const query = `{ ${Array.from({ length: MAX_COMPILED_FIELDS / 5 }, (_, i) => `p${i}: package(id: "1002") { ${fields} }`).join(" ")} }`;

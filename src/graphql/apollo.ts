@@ -39,13 +39,16 @@ export interface ApolloOptions {
   /** Checked before this server sees a document; told of the documents it refuses. */
   documents: DocumentGuard;
   log: Logger;
-  jit?: JitOptions;
+  /** null: Apollo's own execution (graphql-js). */
+  jit: JitOptions | null;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
-    // Execution by graphql-jit; everything before and after it stays Apollo's.
-    gateway: jitGateway(options.schema, options.jit),
+    // Execution by graphql-jit when on; everything before and after it stays Apollo's.
+    ...(options.jit === null
+      ? { schema: options.schema }
+      : { gateway: jitGateway(options.schema, options.jit) }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: options.production,
