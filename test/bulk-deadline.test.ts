@@ -4,16 +4,11 @@
  * get only the time left, and a package read still running does not hold the answer.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  type UpdatePackageShipmentInput,
-  UpdatePackageShipmentsDocument,
-  type UpdatePackageShipmentsMutation,
-} from "./generated/operations.js";
-import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { type UpdatePackageShipmentInput, UpdatePackageShipmentsDocument } from "./generated/operations.js";
+import { Item, itemsOf } from "./helpers/bulk-items.js";
+import { type Harness, startHarness } from "./helpers/harness.js";
+import { commandPath } from "./helpers/oms-paths.js";
 
-type Item = UpdatePackageShipmentsMutation["updatePackageShipments"][number];
-
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
 const SLOW_MS = 1_500;
 
 let h: Harness | undefined;
@@ -28,12 +23,6 @@ const input = (packageId: number, transitionId: number | null = 41): UpdatePacka
   trackingNumber: `DL-${packageId}`,
   transitionId,
 });
-
-function itemsOf(res: GraphQLResult<UpdatePackageShipmentsMutation>): Item[] {
-  expect(res.status).toBe(200);
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data?.updatePackageShipments ?? [];
-}
 
 const deadlineExceeded = (id: number): Item => ({
   __typename: "CommandFailed",

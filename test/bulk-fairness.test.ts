@@ -10,8 +10,7 @@ import {
   type UpdatePackageShipmentsMutation,
 } from "./generated/operations.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
-
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
+import { commandPath } from "./helpers/oms-paths.js";
 
 let h: Harness | undefined;
 afterEach(async () => {

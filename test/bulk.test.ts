@@ -6,20 +6,13 @@
  */
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  type UpdatePackageShipmentInput,
-  UpdatePackageShipmentsDocument,
-  type UpdatePackageShipmentsMutation,
-} from "./generated/operations.js";
-import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { type UpdatePackageShipmentInput, UpdatePackageShipmentsDocument } from "./generated/operations.js";
+import { Item, itemsOf } from "./helpers/bulk-items.js";
+import { type Harness, startHarness } from "./helpers/harness.js";
+import { commandPath, packagePath } from "./helpers/oms-paths.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-type Item = UpdatePackageShipmentsMutation["updatePackageShipments"][number];
-
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
-const packagePath = (id: number) => `/api/v1/oms/packages/${id}/`;
 
 const input = (
   packageId: number | string,
@@ -43,13 +36,6 @@ function bulk(h: Harness, inputs: UpdatePackageShipmentInput[], requestId?: stri
     { inputs },
     requestId === undefined ? undefined : { "x-request-id": requestId },
   );
-}
-
-/** The items of a successful bulk answer; fails the test on a top-level error. */
-function itemsOf(res: GraphQLResult<UpdatePackageShipmentsMutation>): Item[] {
-  expect(res.status).toBe(200);
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data?.updatePackageShipments ?? [];
 }
 
 const updated = (trackingNumber: string, queryNumber: string | null = null): Item => ({

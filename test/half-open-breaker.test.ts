@@ -7,12 +7,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   type UpdatePackageShipmentInput,
   UpdatePackageShipmentsDocument,
-  type UpdatePackageShipmentsMutation,
   UpdateShipmentOnlyDocument,
 } from "./generated/operations.js";
-import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
-
-type Item = UpdatePackageShipmentsMutation["updatePackageShipments"][number];
+import { itemsOf } from "./helpers/bulk-items.js";
+import { type Harness, startHarness } from "./helpers/harness.js";
 
 const BREAKER = { OMS_READ_ATTEMPTS: "1", OMS_BREAKER_THRESHOLD: "1" };
 const COMMAND = /^\/api\/v1\/oms\/packages\/\d+\/command\/$/;
@@ -30,12 +28,6 @@ const input = (packageId: number): UpdatePackageShipmentInput => ({
   trackingNumber: `HO-${packageId}`,
   transitionId: 41,
 });
-
-function itemsOf(res: GraphQLResult<UpdatePackageShipmentsMutation>): Item[] {
-  expect(res.status).toBe(200);
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data?.updatePackageShipments ?? [];
-}
 
 /** Opens the breaker with one failed package read (threshold 1), and checks it opened. */
 async function tripBreaker(harness: Harness): Promise<void> {

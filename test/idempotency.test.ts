@@ -21,13 +21,14 @@ import {
   UpdateShipmentOnlyDocument,
 } from "./generated/operations.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { newKey } from "./helpers/idempotency-key.js";
+import { commandPath } from "./helpers/oms-paths.js";
 import { type RedisServer, SKIP_MESSAGE, SKIP_REDIS, startRedis } from "./helpers/redis.js";
+import { until } from "./helpers/until.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
-const newKey = () => `key-${randomUUID()}`;
 const CALLER_A = { authorization: "Bearer key-a" };
 const CALLER_B = { authorization: "Bearer key-b" };
 
@@ -69,14 +70,6 @@ const REUSED =
 const IN_PROGRESS = "A request with this Idempotency-Key is still running; ask again later for its result.";
 const BAD_KEY = "Idempotency-Key must be 1 to 255 visible ASCII characters.";
 const STORE_DOWN = "The idempotency store is unavailable; the request was not run. Try again shortly.";
-
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 /**
  * Waits until the gateway's idempotency store answers, probing with keyed mutations that are refused

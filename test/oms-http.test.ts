@@ -7,6 +7,7 @@ import { OmsError } from "../src/domain/errors.js";
 import type { OmsCall } from "../src/domain/ports.js";
 import { OmsHttp, type OmsHttpOptions } from "../src/oms/http.js";
 import { createServer } from "../src/server.js";
+import { closedPort } from "./helpers/closed-port.js";
 import { rejection } from "./helpers/oms-error.js";
 
 interface SeenRequest {
@@ -77,13 +78,6 @@ function client(options: Partial<OmsHttpOptions> & { baseUrl: string }): OmsHttp
 }
 
 // Private: a port with nothing listening, found by listening and closing again.
-async function closedPort(): Promise<number> {
-  const server = nodeHttp.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function json(status: number, body: unknown) {
   return (_req: IncomingMessage, res: ServerResponse) => {

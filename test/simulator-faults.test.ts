@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
+import { commandPath } from "./helpers/oms-paths.js";
+import { until } from "./helpers/until.js";
 
 let sim: OmsSimulator;
 const authJson = { authorization: "Token demo-oms-token", "content-type": "application/json" };
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -22,14 +23,6 @@ function command(target: OmsSimulator, id: number, awb = "NEW-1", signal?: Abort
 
 const read = (target: OmsSimulator, path: string, signal?: AbortSignal) =>
   fetch(`${target.url}${path}`, { headers: authJson, signal });
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 async function withSimulator(
   options: Parameters<typeof startSimulator>[0],
