@@ -72,7 +72,7 @@ export interface Row {
   lost?: boolean;
   /** Reads with this fault are tried again when retries are on. */
   retriedRead?: boolean;
-  /** Only the deadline ends the call, so the answer comes after it (but well within three). */
+  /** Only the deadline ends the call: the answer comes when the deadline passes, not before. */
   atDeadline?: boolean;
   /** Far beyond the 4 MiB cap: also checks memory and how much was taken off the wire. */
   huge?: boolean;
