@@ -236,10 +236,10 @@ describe("hostile requests to /graphql", () => {
         (_, i) => `fragment F${i + 1} on Query { ...F${i} ... on Query { ...F${i} } }`,
       );
       const query = `{ ...F30 } fragment F0 on Query { package(id: "1001") { id } } ${fragments.join(" ")}`;
-      const started = performance.now();
+      // Expanding them would take far longer than the test's timeout: an answer at all shows that the
+      // fields were counted without expanding the fragments.
       const res = await postJson(h, { query });
 
-      expect(performance.now() - started).toBeLessThan(1_000);
       expectRefusedAll(res, 400, ["MAX_FIELDS_EXCEEDED"]);
       expect(h.sim.requests).toHaveLength(0);
     });
