@@ -2,7 +2,7 @@
  * The OMS client's command: the wire body it builds (OMS field names and JSON types) and how each
  * answer of the command endpoint maps to an outcome or an OmsError, Retry-After included.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { parseRetryAfter } from "../../src/oms/command-result.js";
 import { toWireBody } from "../../src/oms/oms-client.js";
 import { COMMAND, cleanups, clientFor, fakeOms, jsonReply, Reply } from "../helpers/fake-oms.js";
@@ -268,11 +268,14 @@ describe("command answers (mapCommandResponse)", () => {
   });
 
   it("reads a Retry-After HTTP date in the future as the seconds until then", async () => {
-    const at = new Date((Math.floor(Date.now() / 1000) + 120) * 1000).toUTCString();
-    const { outcome } = await command(jsonReply(429, {}, { "retry-after": at }));
+    // The date stands still, so "now" is the same when the date is written and when it is read.
+    vi.useFakeTimers({ now: Date.parse("2026-11-25T10:00:00.000Z"), toFake: ["Date"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const { outcome } = await command(jsonReply(429, {}, { "retry-after": "Wed, 25 Nov 2026 10:02:00 GMT" }));
     const { retryAfterSeconds } = (await rejection(outcome)).details;
-    expect(retryAfterSeconds).toBeGreaterThanOrEqual(118);
-    expect(retryAfterSeconds).toBeLessThanOrEqual(120);
+    expect(retryAfterSeconds).toBe(120);
   });
 
   it.each([
