@@ -1,11 +1,13 @@
 /**
- * What the Idempotency-Key specs share: the keyed single mutation, how a fresh answer, a replay and a
- * refusal look, and waiting until the store answers.
+ * What the Idempotency-Key specs share: the two gateways they run against on one store, the keyed
+ * single mutation, how a fresh answer, a replay and a refusal look, and waiting until the store
+ * answers.
  */
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { type UpdatePackageShipmentInput, UpdateShipmentOnlyDocument } from "../generated/operations.js";
-import { type GraphQLResult, type Harness } from "./harness.js";
+import { type GraphQLResult, type Harness, startHarness } from "./harness.js";
 import { newKey } from "./idempotency-key.js";
+import { type RedisServer, startRedis } from "./redis.js";
 import { until } from "./until.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -82,3 +84,54 @@ export async function requestLine(h: Harness, requestId: string): Promise<Record
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The two gateways the Idempotency-Key specs run against, sharing one store. */
+export interface KeyedGateways {
+  /** Two callers; a replay waits up to 2 × 1 s for the first request. */
+  readonly h: Harness;
+  /** One anonymous caller; OMS deadline 100 ms (replays wait 200 ms), one bulk command at a time, keys kept 1 s. */
+  readonly short: Harness;
+}
+
+/** Starts both gateways on `store` (a throw-away redis-server for "Redis") for the enclosing describe. */
+export function keyedGateways(store: string): KeyedGateways {
+  let redis: RedisServer | undefined;
+  let h: Harness;
+  let short: Harness;
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {};
+    if (store === "Redis") {
+      redis = await startRedis();
+      env.REDIS_URL = redis.url;
+    }
+    h = await startHarness({ ...env, API_KEYS: "key-a,key-b", OMS_TIMEOUT_MS: "1000" });
+    short = await startHarness({
+      ...env,
+      OMS_TIMEOUT_MS: "100",
+      BULK_CONCURRENCY: "1",
+      IDEMPOTENCY_TTL_SECONDS: "1",
+    });
+    // Start-up itself is tested separately; these cases start from a connected store.
+    await untilStoreAnswers(h, CALLER_A);
+    await untilStoreAnswers(short);
+  }, 30_000);
+  afterAll(async () => {
+    await h?.close();
+    await short?.close();
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    h.sim.reset();
+    short.sim.reset();
+  });
+
+  return {
+    get h() {
+      return h;
+    },
+    get short() {
+      return short;
+    },
+  };
+}

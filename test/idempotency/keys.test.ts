@@ -6,21 +6,20 @@
  * The Redis half needs the Debian package redis-server (skipped without it on a workstation; must run in CI).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PackageSummaryDocument } from "../generated/operations.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
 import {
   CALLER_A,
   expectFresh,
   expectRefusal,
   expectReplayOf,
   input,
+  keyedGateways,
   requestLine,
   single,
-  untilStoreAnswers,
 } from "../helpers/idempotency.js";
 import { newKey } from "../helpers/idempotency-key.js";
-import { type RedisServer, SKIP_MESSAGE, SKIP_REDIS, startRedis } from "../helpers/redis.js";
+import { SKIP_MESSAGE, SKIP_REDIS } from "../helpers/redis.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -37,38 +36,7 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
       return;
     }
 
-    let redis: RedisServer | undefined;
-    /** Two callers; a replay waits up to 2 × 1 s for the first request. */
-    let h: Harness;
-    /** One anonymous caller; OMS deadline 100 ms (replays wait 200 ms), one bulk command at a time, keys kept 1 s. */
-    let short: Harness;
-
-    beforeAll(async () => {
-      const env: Record<string, string> = {};
-      if (store === "Redis") {
-        redis = await startRedis();
-        env.REDIS_URL = redis.url;
-      }
-      h = await startHarness({ ...env, API_KEYS: "key-a,key-b", OMS_TIMEOUT_MS: "1000" });
-      short = await startHarness({
-        ...env,
-        OMS_TIMEOUT_MS: "100",
-        BULK_CONCURRENCY: "1",
-        IDEMPOTENCY_TTL_SECONDS: "1",
-      });
-      // Start-up itself is tested separately; these cases start from a connected store.
-      await untilStoreAnswers(h, CALLER_A);
-      await untilStoreAnswers(short);
-    }, 30_000);
-    afterAll(async () => {
-      await h?.close();
-      await short?.close();
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      h.sim.reset();
-      short.sim.reset();
-    });
+    const gw = keyedGateways(store);
 
     it.each([
       ["empty", ""],
@@ -78,9 +46,9 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
       // UTF-8 bytes of a Cyrillic word, as a client sending UTF-8 would put them on the wire.
       ["UTF-8 bytes", Buffer.from("ключ", "utf8").toString("latin1")],
     ])("refuses a key that is %s with 400 and no OMS call", async (_, key) => {
-      const res = await single(h, input(2060, "BAD-KEY"), { ...CALLER_A, "idempotency-key": key });
+      const res = await single(gw.h, input(2060, "BAD-KEY"), { ...CALLER_A, "idempotency-key": key });
       expectRefusal(res, 400, "BAD_REQUEST", BAD_KEY);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("accepts keys of 1 and 255 visible characters", async () => {
@@ -88,48 +56,48 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
       expect(longest).toHaveLength(255);
       for (const [index, key] of [longest, "!", "#"].entries()) {
         const headers = { ...CALLER_A, "idempotency-key": key };
-        const first = await single(h, input(2061 + index, `EDGE-${store}`), headers);
+        const first = await single(gw.h, input(2061 + index, `EDGE-${store}`), headers);
         expectFresh(first);
-        expectReplayOf(await single(h, input(2061 + index, `EDGE-${store}`), headers), first);
+        expectReplayOf(await single(gw.h, input(2061 + index, `EDGE-${store}`), headers), first);
       }
-      expect(h.commands()).toHaveLength(3);
+      expect(gw.h.commands()).toHaveLength(3);
     });
 
     it("ignores a key sent with a query, and a later mutation with that key runs", async () => {
       const key = newKey();
       const headers = { ...CALLER_A, "idempotency-key": key };
-      const first = await h.gql(PackageSummaryDocument, { id: "2090" }, headers);
-      const second = await h.gql(PackageSummaryDocument, { id: "2090" }, headers);
+      const first = await gw.h.gql(PackageSummaryDocument, { id: "2090" }, headers);
+      const second = await gw.h.gql(PackageSummaryDocument, { id: "2090" }, headers);
       for (const res of [first, second]) {
         expectFresh(res);
         expect(res.body).toStrictEqual({
           data: { package: { id: "2090", status: "PACKED", statusName: "Packed" } },
         });
       }
-      expect(h.sim.requests).toHaveLength(2);
+      expect(gw.h.sim.requests).toHaveLength(2);
 
-      const mutation = await single(h, input(2090, "AFTER-QUERY"), headers);
+      const mutation = await single(gw.h, input(2090, "AFTER-QUERY"), headers);
       expectFresh(mutation);
       expect(mutation.body.data?.updatePackageShipment.__typename).toBe("ShipmentUpdated");
-      expect(h.commands()).toHaveLength(1);
+      expect(gw.h.commands()).toHaveLength(1);
     });
 
     it("never writes the key into a log line", async () => {
       const secret = `never-logged-${randomUUID()}`;
       const headers = { ...CALLER_A, "idempotency-key": secret };
       const ids = ["fresh", "replay", "reused", "invalid"].map((step) => `idem-log-${store}-${step}`);
-      await single(h, input(2096, "LOG"), { ...headers, "x-request-id": ids[0] as string });
-      await single(h, input(2096, "LOG"), { ...headers, "x-request-id": ids[1] as string });
-      await single(h, input(2096, "LOG-2"), { ...headers, "x-request-id": ids[2] as string });
-      await single(h, input(2096, "LOG"), {
+      await single(gw.h, input(2096, "LOG"), { ...headers, "x-request-id": ids[0] as string });
+      await single(gw.h, input(2096, "LOG"), { ...headers, "x-request-id": ids[1] as string });
+      await single(gw.h, input(2096, "LOG-2"), { ...headers, "x-request-id": ids[2] as string });
+      await single(gw.h, input(2096, "LOG"), {
         ...CALLER_A,
         "idempotency-key": `${secret} x`,
         "x-request-id": ids[3] as string,
       });
       const outcomes = [];
-      for (const id of ids) outcomes.push((await requestLine(h, id)).outcome);
+      for (const id of ids) outcomes.push((await requestLine(gw.h, id)).outcome);
       expect(outcomes).toStrictEqual(["ShipmentUpdated", "replayed", "IDEMPOTENCY_KEY_REUSED", null]);
-      expect(h.rawLogs.filter((line) => line.includes(secret))).toStrictEqual([]);
+      expect(gw.h.rawLogs.filter((line) => line.includes(secret))).toStrictEqual([]);
     });
   },
 );

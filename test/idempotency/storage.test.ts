@@ -6,20 +6,19 @@
  * The Redis half needs the Debian package redis-server (skipped without it on a workstation; must run in CI).
  */
 import { print } from "graphql";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UpdateShipmentOnlyDocument } from "../generated/operations.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
 import {
   CALLER_A,
   expectFresh,
   expectReplayOf,
   input,
+  keyedGateways,
   single,
-  untilStoreAnswers,
 } from "../helpers/idempotency.js";
 import { newKey } from "../helpers/idempotency-key.js";
 import { commandPath } from "../helpers/oms-paths.js";
-import { type RedisServer, SKIP_MESSAGE, SKIP_REDIS, startRedis } from "../helpers/redis.js";
+import { SKIP_MESSAGE, SKIP_REDIS } from "../helpers/redis.js";
 
 describe.each([{ store: "memory" }, { store: "Redis" }])(
   "Idempotency-Key with the $store store",
@@ -29,61 +28,30 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
       return;
     }
 
-    let redis: RedisServer | undefined;
-    /** Two callers; a replay waits up to 2 × 1 s for the first request. */
-    let h: Harness;
-    /** One anonymous caller; OMS deadline 100 ms (replays wait 200 ms), one bulk command at a time, keys kept 1 s. */
-    let short: Harness;
-
-    beforeAll(async () => {
-      const env: Record<string, string> = {};
-      if (store === "Redis") {
-        redis = await startRedis();
-        env.REDIS_URL = redis.url;
-      }
-      h = await startHarness({ ...env, API_KEYS: "key-a,key-b", OMS_TIMEOUT_MS: "1000" });
-      short = await startHarness({
-        ...env,
-        OMS_TIMEOUT_MS: "100",
-        BULK_CONCURRENCY: "1",
-        IDEMPOTENCY_TTL_SECONDS: "1",
-      });
-      // Start-up itself is tested separately; these cases start from a connected store.
-      await untilStoreAnswers(h, CALLER_A);
-      await untilStoreAnswers(short);
-    }, 30_000);
-    afterAll(async () => {
-      await h?.close();
-      await short?.close();
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      h.sim.reset();
-      short.sim.reset();
-    });
+    const gw = keyedGateways(store);
 
     it("does not store an answer that changed nothing (OMS 429): a retry with the key runs again", async () => {
-      h.sim.injectFault({ path: commandPath(2070), times: 1, fault: { kind: "status", status: 429 } });
+      gw.h.sim.injectFault({ path: commandPath(2070), times: 1, fault: { kind: "status", status: 429 } });
       const headers = { ...CALLER_A, "idempotency-key": newKey() };
-      const failed = await single(h, input(2070, "RETRY"), headers);
+      const failed = await single(gw.h, input(2070, "RETRY"), headers);
       expectFresh(failed);
       expect(failed.body.data).toBeNull();
       expect(failed.body.errors?.map((e) => e.extensions?.code)).toStrictEqual(["OMS_RATE_LIMITED"]);
-      expect(h.commands()).toHaveLength(1);
+      expect(gw.h.commands()).toHaveLength(1);
 
-      const retried = await single(h, input(2070, "RETRY"), headers);
+      const retried = await single(gw.h, input(2070, "RETRY"), headers);
       expectFresh(retried);
       expect(retried.body.data?.updatePackageShipment.__typename).toBe("ShipmentUpdated");
-      expect(h.commands()).toHaveLength(2);
+      expect(gw.h.commands()).toHaveLength(2);
 
-      expectReplayOf(await single(h, input(2070, "RETRY"), headers), retried);
-      expect(h.commands()).toHaveLength(2);
+      expectReplayOf(await single(gw.h, input(2070, "RETRY"), headers), retried);
+      expect(gw.h.commands()).toHaveLength(2);
     });
 
     it("does not store a request refused before it ran: the key is free for the corrected request", async () => {
       const headers = { ...CALLER_A, "idempotency-key": newKey() };
       // Variables the schema refuses: Apollo answers 400 before any resolver runs.
-      const incomplete = await h.gql(
+      const incomplete = await gw.h.gql(
         print(UpdateShipmentOnlyDocument),
         { input: { packageId: "2071" } },
         headers,
@@ -95,43 +63,43 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
         "BAD_USER_INPUT",
       ]);
       expect(incomplete.headers["idempotent-replayed"]).toBeUndefined();
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
 
-      const corrected = await single(h, input(2071, "FIXED"), headers);
+      const corrected = await single(gw.h, input(2071, "FIXED"), headers);
       expectFresh(corrected);
       expect(corrected.body.data?.updatePackageShipment.__typename).toBe("ShipmentUpdated");
-      expect(h.commands()).toHaveLength(1);
+      expect(gw.h.commands()).toHaveLength(1);
     });
 
     it("stores OMS_OUTCOME_UNKNOWN: the replay neither resends the command nor reads the package", async () => {
-      h.sim.injectFault({ path: commandPath(2080), times: 1, fault: { kind: "reset" } });
+      gw.h.sim.injectFault({ path: commandPath(2080), times: 1, fault: { kind: "reset" } });
       const headers = { ...CALLER_A, "idempotency-key": newKey() };
-      const first = await single(h, input(2080, "UNKNOWN"), headers);
+      const first = await single(gw.h, input(2080, "UNKNOWN"), headers);
       expectFresh(first);
       expect(first.body.data).toBeNull();
       expect(first.body.errors?.map((e) => e.extensions?.code)).toStrictEqual(["OMS_OUTCOME_UNKNOWN"]);
       // The command and its verification read.
-      expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).toStrictEqual([
+      expect(gw.h.sim.requests.map((r) => `${r.method} ${r.path}`)).toStrictEqual([
         `POST ${commandPath(2080)}`,
         "GET /api/v1/oms/packages/2080/",
       ]);
 
-      expectReplayOf(await single(h, input(2080, "UNKNOWN"), headers), first);
-      expect(h.sim.requests).toHaveLength(2);
+      expectReplayOf(await single(gw.h, input(2080, "UNKNOWN"), headers), first);
+      expect(gw.h.sim.requests).toHaveLength(2);
     });
 
     it("forgets a key after IDEMPOTENCY_TTL_SECONDS", async () => {
       const headers = { "idempotency-key": newKey() };
-      const first = await single(short, input(2095, "TTL"), headers);
+      const first = await single(gw.short, input(2095, "TTL"), headers);
       expectFresh(first);
-      expectReplayOf(await single(short, input(2095, "TTL"), headers), first);
-      expect(short.commands()).toHaveLength(1);
+      expectReplayOf(await single(gw.short, input(2095, "TTL"), headers), first);
+      expect(gw.short.commands()).toHaveLength(1);
 
       await new Promise((resolve) => setTimeout(resolve, 1_200));
-      const later = await single(short, input(2095, "TTL"), headers);
+      const later = await single(gw.short, input(2095, "TTL"), headers);
       expectFresh(later);
       expect(later.body.data?.updatePackageShipment.__typename).toBe("ShipmentUpdated");
-      expect(short.commands()).toHaveLength(2);
+      expect(gw.short.commands()).toHaveLength(2);
     });
   },
 );
