@@ -4,8 +4,8 @@
  * get only the time left, and a package read still running does not hold the answer.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type UpdatePackageShipmentInput, UpdatePackageShipmentsDocument } from "./generated/operations.js";
-import { Item, itemsOf } from "./helpers/bulk-items.js";
+import { UpdatePackageShipmentsDocument } from "./generated/operations.js";
+import { Item, itemsOf, trackedAs } from "./helpers/bulk-items.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 import { commandPath } from "./helpers/oms-paths.js";
 
@@ -17,12 +17,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const input = (packageId: number, transitionId: number | null = 41): UpdatePackageShipmentInput => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber: `DL-${packageId}`,
-  transitionId,
-});
+const input = trackedAs("DL");
 
 const deadlineExceeded = (id: number): Item => ({
   __typename: "CommandFailed",
@@ -91,7 +86,9 @@ describe("BULK_DEADLINE_MS", () => {
       path: "/api/v1/oms/packages/2411/",
       fault: { kind: "latency", ms: SLOW_MS },
     });
-    const items = itemsOf(await harness.gql(UpdatePackageShipmentsDocument, { inputs: [input(2411, null)] }));
+    const items = itemsOf(
+      await harness.gql(UpdatePackageShipmentsDocument, { inputs: [{ ...input(2411), transitionId: null }] }),
+    );
     expect(items).toEqual([deadlineExceeded(2411)]);
     expect(harness.sim.stats.requestsInFlight).toBe(1);
     await vi.waitFor(() => expect(harness.sim.stats.requestsInFlight).toBe(0), {

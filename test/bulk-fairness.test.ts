@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  type UpdatePackageShipmentInput,
   UpdatePackageShipmentsDocument,
   type UpdatePackageShipmentsMutation,
 } from "./generated/operations.js";
+import { trackedAs } from "./helpers/bulk-items.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
 import { commandPath } from "./helpers/oms-paths.js";
 
@@ -18,12 +18,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const input = (packageId: number): UpdatePackageShipmentInput => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber: `FR-${packageId}`,
-  transitionId: 41,
-});
+const input = trackedAs("FR");
 
 function typenames(res: GraphQLResult<UpdatePackageShipmentsMutation>): string[] {
   expect(res.status).toBe(200);

@@ -5,6 +5,7 @@ import type { ReserveOptions } from "../src/idempotency/store.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { startGatewayProcess } from "./helpers/gateway-process.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { input } from "./helpers/idempotency.js";
 import { newKey } from "./helpers/idempotency-key.js";
 import { commandPath } from "./helpers/oms-paths.js";
 import { SKIP_MESSAGE, SKIP_REDIS, startRedis } from "./helpers/redis.js";
@@ -22,13 +23,6 @@ const BULK = `mutation Many($inputs: [UpdatePackageShipmentInput!]!) {
     ... on CommandFailed { code outcomeKnown }
   }
 }`;
-
-const input = (packageId: number, trackingNumber: string) => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber,
-  transitionId: 41,
-});
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

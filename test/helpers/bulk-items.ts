@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { UpdatePackageShipmentsMutation } from "../generated/operations.js";
+import type { UpdatePackageShipmentInput, UpdatePackageShipmentsMutation } from "../generated/operations.js";
 import type { GraphQLResult } from "./harness.js";
 
 /** One item of a bulk answer, in input order. */
@@ -11,3 +11,16 @@ export function itemsOf(res: GraphQLResult<UpdatePackageShipmentsMutation>): Ite
   expect(res.body.errors).toBeUndefined();
   return res.body.data?.updatePackageShipments ?? [];
 }
+
+/**
+ * An input builder for package ids whose tracking number is `${prefix}-${packageId}`, so that each
+ * spec's commands can be told apart at the OMS.
+ */
+export const trackedAs =
+  (prefix: string) =>
+  (packageId: number): UpdatePackageShipmentInput => ({
+    packageId: String(packageId),
+    cargoCompanyId: "2",
+    trackingNumber: `${prefix}-${packageId}`,
+    transitionId: 41,
+  });
