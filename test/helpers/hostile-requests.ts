@@ -5,8 +5,8 @@
  */
 import { Readable } from "node:stream";
 import { request } from "undici";
-import { expect } from "vitest";
-import { type Harness } from "./harness.js";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { type Harness, startHarness } from "./harness.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -151,4 +151,26 @@ export async function expectHealthy(h: Harness, headers: Record<string, string> 
   const read = await postJson(h, { query: '{ package(id: "1001") { id status } }' }, headers);
   expect(read.status).toBe(200);
   expect(read.body).toStrictEqual({ data: { package: { id: "1001", status: "PACKED" } } });
+}
+
+/**
+ * The gateway hostile requests are sent to, for the enclosing describe: a fresh simulator for each
+ * case, and after each the proof that the gateway still serves.
+ */
+export function hostileGateway(): { readonly h: Harness } {
+  let h: Harness;
+  beforeAll(async () => {
+    // A limit of round numbers, smaller than the default, which is sized for the largest bulk call.
+    h = await startHarness({ MAX_BODY_BYTES: "100000" });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.sim.reset());
+  afterEach(async () => {
+    await expectHealthy(h);
+  });
+  return {
+    get h() {
+      return h;
+    },
+  };
 }

@@ -2,10 +2,10 @@
  * The command on package 1001 that the result-mapping specs send, and exactly how it must reach the
  * OMS: method, path, credentials and JSON types.
  */
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import type { Fault, FaultRule, RecordedRequest } from "../../src/simulator/index.js";
 import { type UpdatePackageShipmentInput } from "../generated/operations.js";
-import { type Harness } from "./harness.js";
+import { type Harness, startHarness } from "./harness.js";
 import { commandPath, packagePath } from "./oms-paths.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -67,3 +67,18 @@ export const input = (overrides: Partial<UpdatePackageShipmentInput> = {}): Upda
 
 // No cargo company caching between requests, so each test sees exactly the OMS calls it caused.
 export const NO_CATALOGUE_CACHE = { CARGO_COMPANIES_TTL_SECONDS: "0" };
+
+/** The gateway the result-mapping specs call, for the file: a fresh simulator for each case. */
+export function mappingGateway(): { readonly h: Harness } {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(NO_CATALOGUE_CACHE);
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.sim.reset());
+  return {
+    get h() {
+      return h;
+    },
+  };
+}

@@ -2,37 +2,24 @@
  * Hostile GraphQL documents: depth, width, repeated fields and aliases beyond the limits are refused
  * with a stable code before anything reaches the OMS, and the gateway keeps serving.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { describe, expect, it } from "vitest";
 import {
   COMMAND,
-  expectHealthy,
   expectRefused,
   expectRefusedAll,
+  hostileGateway,
   postJson,
 } from "../helpers/hostile-requests.js";
 
-// ---------------------------------------------------------------------------------------------
-
 describe("hostile requests to /graphql", () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    // A limit of round numbers, smaller than the default, which is sized for the largest bulk call.
-    h = await startHarness({ MAX_BODY_BYTES: "100000" });
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.sim.reset());
-  afterEach(async () => {
-    await expectHealthy(h);
-  });
+  const gw = hostileGateway();
 
   describe("document limits", () => {
     const nested = (levels: number, inner: string) =>
       `${"... on Query { ".repeat(levels)}${inner}${" }".repeat(levels)}`;
 
     it("refuses a deep query (13 nested fragments around a package read): 400 MAX_DEPTH_EXCEEDED, no OMS call", async () => {
-      const res = await postJson(h, { query: `{ ${nested(12, 'package(id: "1001") { id }')} }` });
+      const res = await postJson(gw.h, { query: `{ ${nested(12, 'package(id: "1001") { id }')} }` });
 
       expectRefused(
         res,
@@ -40,49 +27,49 @@ describe("hostile requests to /graphql", () => {
         "MAX_DEPTH_EXCEEDED",
         /^Syntax Error: Query depth limit of 12 exceeded, found 14\./,
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("runs a query at the depth limit (12)", async () => {
-      const res = await postJson(h, { query: `{ ${nested(10, 'package(id: "1001") { id }')} }` });
+      const res = await postJson(gw.h, { query: `{ ${nested(10, 'package(id: "1001") { id }')} }` });
 
       expect(res.status).toBe(200);
       expect(res.body).toStrictEqual({ data: { package: { id: "1001" } } });
     });
 
     it("refuses 100 levels of nesting within the token limit: 400 MAX_COST_EXCEEDED and MAX_DEPTH_EXCEEDED", async () => {
-      const res = await postJson(h, { query: `{ ${nested(100, "__typename")} }` });
+      const res = await postJson(gw.h, { query: `{ ${nested(100, "__typename")} }` });
 
       expectRefusedAll(res, 400, ["MAX_COST_EXCEEDED", "MAX_DEPTH_EXCEEDED"]);
       expect(res.body.errors?.[1]?.message).toBe(
         "Syntax Error: Query depth limit of 12 exceeded, found 101.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses 950 levels of nesting before parsing: 400 MAX_DEPTH_EXCEEDED", async () => {
-      const res = await postJson(h, { query: `{ ${nested(950, "__typename")} }` });
+      const res = await postJson(gw.h, { query: `{ ${nested(950, "__typename")} }` });
 
       expectRefusedAll(res, 400, ["MAX_DEPTH_EXCEEDED"]);
       expect(res.body.errors?.[0]?.message).toBe("The document nests deeper than 128 levels.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses 20 000 unclosed selections with a limit code, not by exhausting the parser's stack", async () => {
       // About 2 200 levels overflow graphql-js's recursive parser, before the 5 000th token is
       // counted; the refusal must still be one of the limits callers can switch on.
-      const res = await postJson(h, { query: "{ a ".repeat(20_000) });
+      const res = await postJson(gw.h, { query: "{ a ".repeat(20_000) });
 
       expect(res.status, res.text).toBe(400);
       expect(res.body.errors).toHaveLength(1);
       expect(res.body.errors?.[0]?.message).not.toContain("call stack");
       expect(["MAX_TOKENS_EXCEEDED", "MAX_DEPTH_EXCEEDED"]).toContain(res.body.errors?.[0]?.extensions?.code);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a wide query (1000 package fields): 400 MAX_TOKENS_EXCEEDED, no OMS call", async () => {
       const fields = Array.from({ length: 1000 }, (_, i) => `package(id: "${2000 + i}") { id }`);
-      const res = await postJson(h, { query: `{ ${fields.join(" ")} }` });
+      const res = await postJson(gw.h, { query: `{ ${fields.join(" ")} }` });
 
       expectRefused(
         res,
@@ -90,21 +77,21 @@ describe("hostile requests to /graphql", () => {
         "MAX_TOKENS_EXCEEDED",
         /^Syntax Error: Document contains more tha[nt] 5000 tokens/,
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("merges 100 copies of one field into one field and one OMS read", async () => {
-      const res = await postJson(h, { query: `{ ${'package(id: "1001") { id } '.repeat(100)} }` });
+      const res = await postJson(gw.h, { query: `{ ${'package(id: "1001") { id } '.repeat(100)} }` });
 
       expect(res.status).toBe(200);
       expect(res.body).toStrictEqual({ data: { package: { id: "1001" } } });
-      expect(h.sim.requests.map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/1001/"]);
+      expect(gw.h.sim.requests.map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/1001/"]);
     });
 
     it("refuses 500 copies of one field within the token limit before validation: MAX_SELECTIONS_EXCEEDED", async () => {
       // Checking that same-named fields can merge compares them in pairs; the selection set is
       // measured first, so those comparisons never start.
-      const res = await postJson(h, { query: `{ ${'package(id: "1001") { id } '.repeat(500)} }` });
+      const res = await postJson(gw.h, { query: `{ ${'package(id: "1001") { id } '.repeat(500)} }` });
 
       expectRefused(
         res,
@@ -112,12 +99,12 @@ describe("hostile requests to /graphql", () => {
         "MAX_SELECTIONS_EXCEEDED",
         "One selection set of the document holds 500 fields; at most 128 are allowed.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses an alias flood (101 aliased package reads): 400 MAX_ALIASES_EXCEEDED, no OMS call", async () => {
       const fields = Array.from({ length: 101 }, (_, i) => `p${i}: package(id: "${2000 + i}") { id }`);
-      const res = await postJson(h, { query: `{ ${fields.join(" ")} }` });
+      const res = await postJson(gw.h, { query: `{ ${fields.join(" ")} }` });
 
       expectRefused(
         res,
@@ -125,37 +112,37 @@ describe("hostile requests to /graphql", () => {
         "MAX_ALIASES_EXCEEDED",
         "The document uses 101 aliases; at most 100 are allowed.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("counts aliases inside fragments each time the fragment is spread", async () => {
       const aliases = Array.from({ length: 60 }, (_, i) => `p${i}: package(id: "${2000 + i}") { id }`);
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: `{ ...A ... on Query { ...A } } fragment A on Query { ${aliases.join(" ")} }`,
       });
 
       expectRefused(res, 400, "MAX_ALIASES_EXCEEDED");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses two aliased commands in one operation: 400 TOO_MANY_MUTATION_FIELDS, no command", async () => {
       const input = '{ packageId: "1001", cargoCompanyId: "2", trackingNumber: "A", transitionId: 41 }';
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: `mutation { a: updatePackageShipment(input: ${input}) { __typename } b: updatePackageShipment(input: ${input}) { __typename } }`,
       });
 
       expectRefused(res, 400, "TOO_MANY_MUTATION_FIELDS");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses aliased commands hidden in a fragment: 400 TOO_MANY_MUTATION_FIELDS, no command", async () => {
       const input = '{ packageId: "1001", cargoCompanyId: "2", trackingNumber: "A", transitionId: 41 }';
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: `mutation { ...M } fragment M on Mutation { a: updatePackageShipment(input: ${input}) { __typename } ... on Mutation { b: updatePackageShipment(input: ${input}) { __typename } } }`,
       });
 
       expectRefused(res, 400, "TOO_MANY_MUTATION_FIELDS");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a directive flood (21 fields with @include): 400 MAX_DIRECTIVES_EXCEEDED, no OMS call", async () => {
@@ -163,7 +150,7 @@ describe("hostile requests to /graphql", () => {
         { length: 21 },
         (_, i) => `p${i}: package(id: "${2000 + i}") @include(if: true) { id }`,
       );
-      const res = await postJson(h, { query: `{ ${fields.join(" ")} }` });
+      const res = await postJson(gw.h, { query: `{ ${fields.join(" ")} }` });
 
       expectRefused(
         res,
@@ -171,11 +158,11 @@ describe("hostile requests to /graphql", () => {
         "MAX_DIRECTIVES_EXCEEDED",
         /^Syntax Error: Directives limit of 20 exceeded, found 21\./,
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a thousand unknown directives on one field: 400 MAX_DIRECTIVES_EXCEEDED first, then at most 100 errors", async () => {
-      const res = await postJson(h, { query: `{ package(id: "1001") ${"@x ".repeat(1000)} { id } }` });
+      const res = await postJson(gw.h, { query: `{ package(id: "1001") ${"@x ".repeat(1000)} { id } }` });
 
       expect(res.status).toBe(400);
       expect(res.body.data).toBeUndefined();
@@ -189,7 +176,7 @@ describe("hostile requests to /graphql", () => {
         ...Array.from({ length: 99 }, () => 'GRAPHQL_VALIDATION_FAILED Unknown directive "@x".'),
         "GRAPHQL_VALIDATION_FAILED Too many validation errors, error limit reached. Validation aborted.",
       ]);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each([
@@ -209,7 +196,7 @@ describe("hostile requests to /graphql", () => {
         'Cannot spread fragment "A" within itself via "B".',
       ],
     ])("refuses %s: 400 GRAPHQL_VALIDATION_FAILED, no OMS call", async (_, query, message) => {
-      const res = await postJson(h, { query });
+      const res = await postJson(gw.h, { query });
 
       expect(res.status, res.text).toBe(400);
       expect(res.body.data).toBeUndefined();
@@ -217,17 +204,17 @@ describe("hostile requests to /graphql", () => {
         res.body.errors?.map(() => "GRAPHQL_VALIDATION_FAILED"),
       );
       expect(res.body.errors?.map((e) => e.message)).toContain(message);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses 1500 fragments: 400 MAX_TOKENS_EXCEEDED, no OMS call", async () => {
       const names = Array.from({ length: 1500 }, (_, i) => `F${i}`);
       const query = `{ ${names.map((n) => `...${n}`).join(" ")} } ${names.map((n) => `fragment ${n} on Query { __typename }`).join(" ")}`;
       expect(Buffer.byteLength(JSON.stringify({ query }))).toBeLessThan(100_000);
-      const res = await postJson(h, { query });
+      const res = await postJson(gw.h, { query });
 
       expectRefused(res, 400, "MAX_TOKENS_EXCEEDED");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses fragments that double at each of 30 levels (2^30 fields) promptly: MAX_FIELDS_EXCEEDED", async () => {
@@ -238,10 +225,10 @@ describe("hostile requests to /graphql", () => {
       const query = `{ ...F30 } fragment F0 on Query { package(id: "1001") { id } } ${fragments.join(" ")}`;
       // Expanding them would take far longer than the test's timeout: an answer at all shows that the
       // fields were counted without expanding the fragments.
-      const res = await postJson(h, { query });
+      const res = await postJson(gw.h, { query });
 
       expectRefusedAll(res, 400, ["MAX_FIELDS_EXCEEDED"]);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
   });
 });

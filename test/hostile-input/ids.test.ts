@@ -2,32 +2,19 @@
  * Hostile ids in reads and commands (path tricks, query strings, non-ASCII digits): refused before an
  * OMS path is built from them, and item by item in a bulk call, where only the valid item is sent.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { describe, expect, it } from "vitest";
 import {
   BULK,
-  expectHealthy,
   fieldError,
+  hostileGateway,
   invalidId,
   postJson,
   SINGLE,
   valid,
 } from "../helpers/hostile-requests.js";
 
-// ---------------------------------------------------------------------------------------------
-
 describe("hostile requests to /graphql", () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    // A limit of round numbers, smaller than the default, which is sized for the largest bulk call.
-    h = await startHarness({ MAX_BODY_BYTES: "100000" });
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.sim.reset());
-  afterEach(async () => {
-    await expectHealthy(h);
-  });
+  const gw = hostileGateway();
 
   describe("ids", () => {
     const HOSTILE_IDS = [
@@ -56,7 +43,7 @@ describe("hostile requests to /graphql", () => {
     ];
 
     it.each(HOSTILE_IDS)("refuses package(id: %j) as BAD_USER_INPUT, with no OMS call", async (id) => {
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: "query($id: ID!) { package(id: $id) { id } }",
         variables: { id },
       });
@@ -69,11 +56,11 @@ describe("hostile requests to /graphql", () => {
         path: ["package"],
         extensions: { code: "BAD_USER_INPUT", argumentName: "id" },
       });
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each(HOSTILE_IDS)("refuses cargoCompany(id: %j) as BAD_USER_INPUT, with no OMS call", async (id) => {
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: "query($id: ID!) { cargoCompany(id: $id) { id } }",
         variables: { id },
       });
@@ -81,13 +68,13 @@ describe("hostile requests to /graphql", () => {
       expect(res.status).toBe(200);
       expect(res.body.data).toStrictEqual({ cargoCompany: null });
       expect(res.body.errors?.map((e) => e.extensions?.code)).toStrictEqual(["BAD_USER_INPUT"]);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each(HOSTILE_IDS)(
       "refuses %j as packageId and cargoCompanyId with INVALID_ID, with no command",
       async (id) => {
-        const res = await postJson(h, {
+        const res = await postJson(gw.h, {
           query: SINGLE,
           variables: { input: valid({ packageId: id, cargoCompanyId: id }) },
         });
@@ -101,13 +88,13 @@ describe("hostile requests to /graphql", () => {
             fieldError("cargoCompanyId", invalidId("cargoCompanyId", id), "INVALID_ID"),
           ],
         });
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       },
     );
 
     it("refuses every hostile id in one bulk call item by item, and sends only the valid one", async () => {
       const inputs = [...HOSTILE_IDS, "2001"].map((packageId) => valid({ packageId }));
-      const res = await postJson(h, { query: BULK, variables: { inputs } });
+      const res = await postJson(gw.h, { query: BULK, variables: { inputs } });
 
       expect(res.status).toBe(200);
       const items = res.body.data?.updatePackageShipments as Array<{
@@ -121,7 +108,7 @@ describe("hostile requests to /graphql", () => {
       expect(items.slice(0, -1).map((i) => i.fieldErrors?.map((e) => e.code))).toStrictEqual(
         HOSTILE_IDS.map(() => ["INVALID_ID"]),
       );
-      expect(h.sim.requests.map((r) => `${r.method} ${r.path}${r.search}`)).toStrictEqual([
+      expect(gw.h.sim.requests.map((r) => `${r.method} ${r.path}${r.search}`)).toStrictEqual([
         "POST /api/v1/oms/packages/2001/command/",
       ]);
     });
@@ -130,13 +117,13 @@ describe("hostile requests to /graphql", () => {
       [1001, "/api/v1/oms/packages/1001/"],
       [9007199254740991, "/api/v1/oms/packages/9007199254740991/"],
     ])("sends an id given as the JSON number %d as plain digits", async (id, path) => {
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: "query($id: ID!) { package(id: $id) { id } }",
         variables: { id },
       });
 
       expect(res.status).toBe(200);
-      expect(h.sim.requests.map((r) => `${r.path}${r.search}`)).toStrictEqual([path]);
+      expect(gw.h.sim.requests.map((r) => `${r.path}${r.search}`)).toStrictEqual([path]);
     });
 
     it.each([
@@ -144,14 +131,14 @@ describe("hostile requests to /graphql", () => {
       ["2^53 + 2", 9007199254740994],
       ["-1", -1],
     ])("refuses the JSON number %s as a package id, with no OMS call", async (_, id) => {
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: "query($id: ID!) { package(id: $id) { id } }",
         variables: { id },
       });
 
       expect(res.status).toBe(200);
       expect(res.body.errors?.map((e) => e.extensions?.code)).toStrictEqual(["BAD_USER_INPUT"]);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
   });
 });

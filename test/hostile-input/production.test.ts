@@ -15,8 +15,6 @@ import {
   send,
 } from "../helpers/hostile-requests.js";
 
-// ---------------------------------------------------------------------------------------------
-
 describe("in production (NODE_ENV=production, API_KEYS)", () => {
   const KEY = "hostile-input-production-key";
   const AUTH = { authorization: `Bearer ${KEY}` };

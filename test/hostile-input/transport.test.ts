@@ -5,15 +5,14 @@
  */
 import { Readable } from "node:stream";
 import { request } from "undici";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { describe, expect, it } from "vitest";
 import {
   Answer,
   COMMAND,
   CSRF_MESSAGE,
-  expectHealthy,
   expectInvalidField,
   expectRefused,
+  hostileGateway,
   JSON_TYPE,
   postJson,
   SINGLE,
@@ -22,27 +21,15 @@ import {
   valid,
 } from "../helpers/hostile-requests.js";
 
-// ---------------------------------------------------------------------------------------------
-
 describe("hostile requests to /graphql", () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    // A limit of round numbers, smaller than the default, which is sized for the largest bulk call.
-    h = await startHarness({ MAX_BODY_BYTES: "100000" });
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.sim.reset());
-  afterEach(async () => {
-    await expectHealthy(h);
-  });
+  const gw = hostileGateway();
 
   it("runs the command of these tests when it is sent properly (the control)", async () => {
-    const res = await postJson(h, { query: COMMAND });
+    const res = await postJson(gw.h, { query: COMMAND });
 
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({ data: { updatePackageShipment: { __typename: "ShipmentUpdated" } } });
-    expect(h.commands().map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/1001/command/"]);
+    expect(gw.h.commands().map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/1001/command/"]);
   });
 
   describe("content types", () => {
@@ -60,17 +47,17 @@ describe("hostile requests to /graphql", () => {
         `--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: COMMAND })}\r\n--x--\r\n`,
       ],
     ])("refuses a %s POST as a possible CSRF: 400 BAD_REQUEST, no OMS call", async (_, type, body) => {
-      const res = await send(h, { headers: { "content-type": type }, body });
+      const res = await send(gw.h, { headers: { "content-type": type }, body });
 
       expectRefused(res, 400, "BAD_REQUEST", CSRF_MESSAGE);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a POST without a content type as a possible CSRF: 400 BAD_REQUEST, no OMS call", async () => {
-      const res = await send(h, { body: JSON.stringify({ query: COMMAND }) });
+      const res = await send(gw.h, { body: JSON.stringify({ query: COMMAND }) });
 
       expectRefused(res, 400, "BAD_REQUEST", CSRF_MESSAGE);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each([
@@ -82,7 +69,7 @@ describe("hostile requests to /graphql", () => {
       ["application/graphql", { "content-type": "application/graphql" }],
       ["a content type that does not parse", { "content-type": "json" }],
     ])("does not read a body sent as %s: 400 BAD_REQUEST, no OMS call", async (_, headers) => {
-      const res = await send(h, { headers, body: JSON.stringify({ query: COMMAND }) });
+      const res = await send(gw.h, { headers, body: JSON.stringify({ query: COMMAND }) });
 
       expectRefused(
         res,
@@ -90,7 +77,7 @@ describe("hostile requests to /graphql", () => {
         "BAD_REQUEST",
         "POST body missing, invalid Content-Type, or JSON object has no keys.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
   });
 
@@ -102,24 +89,24 @@ describe("hostile requests to /graphql", () => {
       ["single quotes", `{'query': ${JSON.stringify(COMMAND)}}`],
       ["a byte-order mark", `\ufeff${JSON.stringify({ query: COMMAND })}`],
     ])("refuses JSON that is %s: 400 BAD_REQUEST, no OMS call", async (_, body) => {
-      const res = await send(h, { headers: JSON_TYPE, body });
+      const res = await send(gw.h, { headers: JSON_TYPE, body });
 
       expectRefused(res, 400, "BAD_REQUEST", "The request body is not valid JSON.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a batch (operation batching is off): 400 BAD_REQUEST, no OMS call", async () => {
-      const res = await postJson(h, [{ query: COMMAND }, { query: COMMAND }]);
+      const res = await postJson(gw.h, [{ query: COMMAND }, { query: COMMAND }]);
 
       expectRefused(res, 400, "BAD_REQUEST", "Operation batching disabled.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a batch of one, with an Idempotency-Key too: 400 BAD_REQUEST, no OMS call", async () => {
-      const res = await postJson(h, [{ query: COMMAND }], { "idempotency-key": "batch-1" });
+      const res = await postJson(gw.h, [{ query: COMMAND }], { "idempotency-key": "batch-1" });
 
       expectRefused(res, 400, "BAD_REQUEST", "Operation batching disabled.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each([
@@ -152,15 +139,15 @@ describe("hostile requests to /graphql", () => {
     ] as Array<[string, unknown, string | RegExp]>)(
       "refuses a body that is %s: 400 BAD_REQUEST, no OMS call",
       async (_, payload, message) => {
-        const res = await postJson(h, payload);
+        const res = await postJson(gw.h, payload);
 
         expectRefused(res, 400, "BAD_REQUEST", message);
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       },
     );
 
     it("refuses an anonymous operation next to another one: 400 GRAPHQL_VALIDATION_FAILED, no OMS call", async () => {
-      const res = await postJson(h, { query: `${COMMAND} query Q { __typename }` });
+      const res = await postJson(gw.h, { query: `${COMMAND} query Q { __typename }` });
 
       expectRefused(
         res,
@@ -168,11 +155,11 @@ describe("hostile requests to /graphql", () => {
         "GRAPHQL_VALIDATION_FAILED",
         "This anonymous operation must be the only defined operation.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses two operations without an operationName: 400, no OMS call", async () => {
-      const res = await postJson(h, {
+      const res = await postJson(gw.h, {
         query: `${COMMAND.replace("mutation {", "mutation M {")} query Q { __typename }`,
       });
 
@@ -182,18 +169,18 @@ describe("hostile requests to /graphql", () => {
         "OPERATION_RESOLUTION_FAILURE",
         "Must provide operation name if query contains multiple operations.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses an operationName the document does not hold: 400, no OMS call", async () => {
-      const res = await postJson(h, { query: COMMAND, operationName: "Other" });
+      const res = await postJson(gw.h, { query: COMMAND, operationName: "Other" });
 
       expectRefused(res, 400, "OPERATION_RESOLUTION_FAILURE", 'Unknown operation named "Other".');
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses another method: 405 with Allow, no OMS call", async () => {
-      const res = await send(h, {
+      const res = await send(gw.h, {
         method: "PUT",
         headers: JSON_TYPE,
         body: JSON.stringify({ query: COMMAND }),
@@ -201,13 +188,13 @@ describe("hostile requests to /graphql", () => {
 
       expectRefused(res, 405, "METHOD_NOT_ALLOWED");
       expect(res.headers.allow).toBe("GET, POST");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
   });
 
   describe("GET", () => {
     it("refuses a mutation over GET with a preflight header: 405 with Allow: POST, no command", async () => {
-      const res = await send(h, {
+      const res = await send(gw.h, {
         method: "GET",
         params: { query: COMMAND },
         headers: { "apollo-require-preflight": "true" },
@@ -221,38 +208,38 @@ describe("hostile requests to /graphql", () => {
       );
       // RFC 9110 §15.5.6: a 405 response must say which methods are allowed.
       expect(res.headers.allow).toBe("POST");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a mutation over GET without a preflight header as a possible CSRF: 400, no command", async () => {
-      const res = await send(h, { method: "GET", params: { query: COMMAND } });
+      const res = await send(gw.h, { method: "GET", params: { query: COMMAND } });
 
       expectRefused(res, 400, "BAD_REQUEST", CSRF_MESSAGE);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a query over GET with neither a JSON content type nor a preflight header: 400 CSRF, no OMS call", async () => {
       // A plain <img src> or link could send this from any site; Apollo requires a header only a
       // script can set, which forces a CORS preflight.
-      const res = await send(h, { method: "GET", params: { query: '{ package(id: "1001") { id } }' } });
+      const res = await send(gw.h, { method: "GET", params: { query: '{ package(id: "1001") { id } }' } });
 
       expectRefused(res, 400, "BAD_REQUEST", CSRF_MESSAGE);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a GET with a simple content type as a possible CSRF even with a JSON accept", async () => {
-      const res = await send(h, {
+      const res = await send(gw.h, {
         method: "GET",
         params: { query: '{ package(id: "1001") { id } }' },
         headers: { "content-type": "text/plain", accept: "application/json" },
       });
 
       expectRefused(res, 400, "BAD_REQUEST", CSRF_MESSAGE);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a GET with a non-JSON content type once the CSRF check passes: 415", async () => {
-      const res = await send(h, {
+      const res = await send(gw.h, {
         method: "GET",
         params: { query: '{ package(id: "1001") { id } }' },
         headers: { "content-type": "text/plain", "apollo-require-preflight": "true" },
@@ -264,7 +251,7 @@ describe("hostile requests to /graphql", () => {
         "BAD_REQUEST",
         "GET requests may not have a content-type header other than application/json.",
       );
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each([
@@ -272,7 +259,7 @@ describe("hostile requests to /graphql", () => {
       ["x-apollo-operation-name", { "x-apollo-operation-name": "Read" }],
       ["a JSON content type", JSON_TYPE],
     ])("runs a query over GET that carries %s", async (_, headers) => {
-      const res = await send(h, {
+      const res = await send(gw.h, {
         method: "GET",
         params: { query: 'query Read { package(id: "1001") { id } }' },
         headers,
@@ -280,29 +267,29 @@ describe("hostile requests to /graphql", () => {
 
       expect(res.status).toBe(200);
       expect(res.body).toStrictEqual({ data: { package: { id: "1001" } } });
-      expect(h.sim.requests.map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/1001/"]);
+      expect(gw.h.sim.requests.map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/1001/"]);
     });
 
     it("refuses a repeated query parameter: 400 BAD_REQUEST, no OMS call", async () => {
-      const url = `${h.url}/graphql?query=${encodeURIComponent("{ __typename }")}&query=${encodeURIComponent('{ package(id: "1001") { id } }')}`;
+      const url = `${gw.h.url}/graphql?query=${encodeURIComponent("{ __typename }")}&query=${encodeURIComponent('{ package(id: "1001") { id } }')}`;
       const res = await request(url, { headers: { "apollo-require-preflight": "true" } });
       const body = (await res.body.json()) as Answer["body"];
 
       expect(res.statusCode).toBe(400);
       expect(body.errors?.[0]?.extensions?.code).toBe("BAD_REQUEST");
       expect(body.errors?.[0]?.message).toBe("The 'query' search parameter may only be specified once.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("answers a URL longer than Node's header limit with 431 and keeps serving", async () => {
-      const res = await send(h, {
+      const res = await send(gw.h, {
         method: "GET",
         params: { query: `{ ${"__typename ".repeat(3_000)} }` },
         headers: { "apollo-require-preflight": "true" },
       });
 
       expect(res.status).toBe(431);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
   });
 
@@ -317,10 +304,10 @@ describe("hostile requests to /graphql", () => {
     }
 
     it("refuses a body declared larger than the limit: 413 PAYLOAD_TOO_LARGE, no OMS call", async () => {
-      const res = await send(h, { headers: JSON_TYPE, body: commandOfSize(100_001) });
+      const res = await send(gw.h, { headers: JSON_TYPE, body: commandOfSize(100_001) });
 
       expectRefused(res, 413, "PAYLOAD_TOO_LARGE", "The request body exceeds 100000 bytes.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses a chunked body without Content-Length once it passes the limit: 413, no OMS call", async () => {
@@ -328,23 +315,23 @@ describe("hostile requests to /graphql", () => {
       const chunks = Array.from({ length: Math.ceil(text.length / 16_384) }, (_, i) =>
         Buffer.from(text.slice(i * 16_384, (i + 1) * 16_384)),
       );
-      const res = await send(h, { headers: JSON_TYPE, body: Readable.from(chunks) });
+      const res = await send(gw.h, { headers: JSON_TYPE, body: Readable.from(chunks) });
 
       expectRefused(res, 413, "PAYLOAD_TOO_LARGE", "The request body exceeds 100000 bytes.");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("refuses an oversized body before checking that it is JSON", async () => {
-      const res = await send(h, { headers: JSON_TYPE, body: `{${"x".repeat(200_000)}` });
+      const res = await send(gw.h, { headers: JSON_TYPE, body: `{${"x".repeat(200_000)}` });
 
       expectRefused(res, 413, "PAYLOAD_TOO_LARGE");
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("reads a body of exactly the limit, whose 99 kB tracking number is then refused as INVALID_LENGTH", async () => {
-      const res = await send(h, { headers: JSON_TYPE, body: commandOfSize(100_000) });
+      const res = await send(gw.h, { headers: JSON_TYPE, body: commandOfSize(100_000) });
 
-      expectInvalidField(h, res, "trackingNumber", TRACKING_LENGTH, "INVALID_LENGTH");
+      expectInvalidField(gw.h, res, "trackingNumber", TRACKING_LENGTH, "INVALID_LENGTH");
     });
   });
 });

@@ -2,14 +2,13 @@
  * Hostile `variables`: wrong types, missing, extra or nested fields are refused with
  * BAD_USER_INPUT or a field error, and nothing malformed reaches the OMS.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   BULK,
   COMMAND,
-  expectHealthy,
   expectRefused,
   expectRefusedAll,
+  hostileGateway,
   JSON_TYPE,
   postJson,
   SINGLE,
@@ -17,20 +16,8 @@ import {
   valid,
 } from "../helpers/hostile-requests.js";
 
-// ---------------------------------------------------------------------------------------------
-
 describe("hostile requests to /graphql", () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    // A limit of round numbers, smaller than the default, which is sized for the largest bulk call.
-    h = await startHarness({ MAX_BODY_BYTES: "100000" });
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.sim.reset());
-  afterEach(async () => {
-    await expectHealthy(h);
-  });
+  const gw = hostileGateway();
 
   describe("variables", () => {
     it.each([
@@ -49,10 +36,10 @@ describe("hostile requests to /graphql", () => {
       ["trackingNumber as null", { input: valid({ trackingNumber: null }) }],
       ["a field the input does not have", { input: valid({ awb_number: "X" }) }],
     ])("refuses %s: 400 BAD_USER_INPUT, no OMS call", async (_, variables) => {
-      const res = await postJson(h, { query: SINGLE, variables });
+      const res = await postJson(gw.h, { query: SINGLE, variables });
 
       expectRefused(res, 400, "BAD_USER_INPUT", /^Variable "\$input" /);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it.each([
@@ -60,32 +47,32 @@ describe("hostile requests to /graphql", () => {
       ["a null item", { inputs: [valid(), null] }],
       ["an item with a wrong type", { inputs: [valid(), valid({ transitionId: "x" })] }],
     ])("refuses bulk %s: 400 BAD_USER_INPUT, no OMS call", async (_, variables) => {
-      const res = await postJson(h, { query: BULK, variables });
+      const res = await postJson(gw.h, { query: BULK, variables });
 
       expectRefused(res, 400, "BAD_USER_INPUT", /^Variable "\$inputs" /);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     it("treats a single object given for the list as a list of one (GraphQL input coercion)", async () => {
-      const res = await postJson(h, { query: BULK, variables: { inputs: valid({ packageId: "2001" }) } });
+      const res = await postJson(gw.h, { query: BULK, variables: { inputs: valid({ packageId: "2001" }) } });
 
       expect(res.status).toBe(200);
       expect(res.body.data?.updatePackageShipments).toStrictEqual([
         { __typename: "ShipmentUpdated", shipment: { trackingNumber: "HOSTILE-1", queryNumber: null } },
       ]);
-      expect(h.commands().map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/2001/command/"]);
+      expect(gw.h.commands().map((r) => r.path)).toStrictEqual(["/api/v1/oms/packages/2001/command/"]);
     });
 
     it("refuses more than BULK_MAX_ITEMS (500) inputs: BAD_USER_INPUT, no OMS call", async () => {
       const inputs = Array.from({ length: 501 }, (_, i) => valid({ packageId: String(2000 + i) }));
-      const res = await postJson(h, { query: BULK, variables: { inputs } });
+      const res = await postJson(gw.h, { query: BULK, variables: { inputs } });
 
       expect(res.status).toBe(200);
       expect(res.body.data).toBeNull();
       expect(res.body.errors?.map((e) => [e.extensions?.code, e.message])).toStrictEqual([
         ["BAD_USER_INPUT", "updatePackageShipments takes at most 500 inputs per call, got 501."],
       ]);
-      expect(h.sim.requests).toHaveLength(0);
+      expect(gw.h.sim.requests).toHaveLength(0);
     });
 
     describe("__proto__ and constructor keys", () => {
@@ -101,7 +88,7 @@ describe("hostile requests to /graphql", () => {
       it("refuses __proto__ inside the input as an unknown field: 400 BAD_USER_INPUT, no command", async () => {
         // Written by hand: JSON.stringify of an object literal would drop the __proto__ key.
         const body = `{"query": ${JSON.stringify(SINGLE)}, "variables": {"input": {"packageId": "1001", "cargoCompanyId": "2", "transitionId": 41, "__proto__": {"trackingNumber": "FROM-PROTO", "polluted": true}}}}`;
-        const res = await send(h, { headers: JSON_TYPE, body });
+        const res = await send(gw.h, { headers: JSON_TYPE, body });
 
         // The tracking number inside __proto__ is not taken for the input's own.
         expectRefusedAll(res, 400, ["BAD_USER_INPUT", "BAD_USER_INPUT"]);
@@ -109,12 +96,12 @@ describe("hostile requests to /graphql", () => {
           'Field "trackingNumber" of required type "String!" was not provided.',
           'Field "__proto__" is not defined by type "UpdatePackageShipmentInput".',
         ]);
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       });
 
       it("does not take $input from a __proto__ key of the variables: 400 BAD_USER_INPUT, no command", async () => {
         const body = `{"query": ${JSON.stringify(SINGLE)}, "variables": {"__proto__": {"input": ${JSON.stringify(valid())}, "polluted": true}}}`;
-        const res = await send(h, { headers: JSON_TYPE, body });
+        const res = await send(gw.h, { headers: JSON_TYPE, body });
 
         expectRefused(
           res,
@@ -122,32 +109,32 @@ describe("hostile requests to /graphql", () => {
           "BAD_USER_INPUT",
           'Variable "$input" of required type "UpdatePackageShipmentInput!" was not provided.',
         );
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       });
 
       it("does not take the query from a __proto__ key of the body: 400 BAD_REQUEST, no command", async () => {
         const body = `{"__proto__": {"query": ${JSON.stringify(COMMAND)}, "polluted": true}}`;
-        const res = await send(h, { headers: JSON_TYPE, body });
+        const res = await send(gw.h, { headers: JSON_TYPE, body });
 
         expectRefused(res, 400, "BAD_REQUEST");
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       });
 
       it("refuses __proto__ and constructor.prototype inside bulk items: 400 BAD_USER_INPUT, no command", async () => {
         const body = `{"query": ${JSON.stringify(BULK)}, "variables": {"inputs": [${JSON.stringify(valid())}, {"constructor": {"prototype": {"polluted": true}}, "packageId": "1002", "cargoCompanyId": "2", "trackingNumber": "X"}]}}`;
-        const res = await send(h, { headers: JSON_TYPE, body });
+        const res = await send(gw.h, { headers: JSON_TYPE, body });
 
         expectRefused(res, 400, "BAD_USER_INPUT");
         expect(res.body.errors?.[0]?.message).toContain('Field "constructor" is not defined');
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       });
 
       it("keeps a __proto__ key in an Idempotency-Key body from reaching the OMS", async () => {
         const body = `{"query": ${JSON.stringify(SINGLE)}, "variables": {"__proto__": {"input": ${JSON.stringify(valid())}}}}`;
-        const res = await send(h, { headers: { ...JSON_TYPE, "idempotency-key": "proto-1" }, body });
+        const res = await send(gw.h, { headers: { ...JSON_TYPE, "idempotency-key": "proto-1" }, body });
 
         expectRefused(res, 400, "BAD_USER_INPUT");
-        expect(h.sim.requests).toHaveLength(0);
+        expect(gw.h.sim.requests).toHaveLength(0);
       });
     });
   });

@@ -3,30 +3,23 @@
  * ValidationError on the input paths, its 406 becomes CommandRejected with the OMS code, and input
  * refused locally never reaches the OMS.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { UpdateShipmentOnlyDocument } from "../generated/operations.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
 import { commandPath, packagePath } from "../helpers/oms-paths.js";
 import {
   expectCommandSent,
   input,
-  NO_CATALOGUE_CACHE,
+  mappingGateway,
   onNextCommand,
   POST_1001,
   routes,
 } from "../helpers/result-mapping.js";
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(NO_CATALOGUE_CACHE);
-});
-afterAll(() => h.close());
-beforeEach(() => h.sim.reset());
+const gw = mappingGateway();
 
 describe("400 → ValidationError", () => {
   it("maps the OMS's refusal of an unknown cargo company to input.cargoCompanyId", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ cargoCompanyId: "99" }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ cargoCompanyId: "99" }) });
 
     const result = res.body.data?.updatePackageShipment;
     expect(result?.__typename).toBe("ValidationError");
@@ -39,13 +32,13 @@ describe("400 → ValidationError", () => {
       },
     ]);
     expect(result.message).toContain('Invalid pk "99" - object does not exist.');
-    expect(routes(h)).toStrictEqual([POST_1001]);
-    expectCommandSent(h.commands()[0], 1001, {
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
       transition_id: 41,
       awb_number: "AR-2026-0001",
       cargo_company: 99,
     });
-    expect(h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
+    expect(gw.h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
   });
 
   const fields = {
@@ -68,19 +61,19 @@ describe("400 → ValidationError", () => {
     ["bare field errors", JSON.stringify(fields)],
     ["field errors in the error envelope", JSON.stringify({ error: fields, status_code: 400 })],
   ])("maps every OMS field name to its input path, and others to the input (%s)", async (_, body) => {
-    h.sim.injectFault(onNextCommand({ kind: "status", status: 400, body }));
+    gw.h.sim.injectFault(onNextCommand({ kind: "status", status: 400, body }));
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ queryNumber: "Q-1" }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ queryNumber: "Q-1" }) });
 
     const result = res.body.data?.updatePackageShipment;
     expect(result?.__typename).toBe("ValidationError");
     if (result?.__typename !== "ValidationError") return;
     expect(result.fieldErrors).toStrictEqual(everyFieldMapped);
-    expect(routes(h)).toStrictEqual([POST_1001]);
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
   });
 
   it("maps non_field_errors (package 1005 is Waiting) to the input as a whole", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, {
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, {
       input: input({ packageId: "1005", transitionId: 41 }),
     });
 
@@ -93,8 +86,8 @@ describe("400 → ValidationError", () => {
     expect(result.fieldErrors).toStrictEqual([{ path: ["input"], message, code: "OMS_VALIDATION" }]);
     // The summary's wording is the gateway's; it must carry the OMS's own sentence.
     expect(result.message).toContain(message);
-    expect(routes(h)).toStrictEqual([`POST ${commandPath(1005)}`]);
-    expectCommandSent(h.commands()[0], 1005, {
+    expect(routes(gw.h)).toStrictEqual([`POST ${commandPath(1005)}`]);
+    expectCommandSent(gw.h.commands()[0], 1005, {
       transition_id: 41,
       awb_number: "AR-2026-0001",
       cargo_company: 2,
@@ -102,7 +95,7 @@ describe("400 → ValidationError", () => {
   });
 
   it("turns a 400 whose body says nothing readable into one problem on the input, without echoing it", async () => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status: 400,
@@ -111,7 +104,7 @@ describe("400 → ValidationError", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     const result = res.body.data?.updatePackageShipment;
     expect(result?.__typename).toBe("ValidationError");
@@ -127,7 +120,7 @@ describe("400 → ValidationError", () => {
 
 describe("404 on the command → ValidationError on packageId", () => {
   it("when the command itself answers 404 (transitionId given, so no read first)", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ packageId: "999999" }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ packageId: "999999" }) });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "ValidationError",
@@ -140,8 +133,8 @@ describe("404 on the command → ValidationError on packageId", () => {
         },
       ],
     });
-    expect(routes(h)).toStrictEqual([`POST ${commandPath(999999)}`]);
-    expectCommandSent(h.commands()[0], 999999, {
+    expect(routes(gw.h)).toStrictEqual([`POST ${commandPath(999999)}`]);
+    expectCommandSent(gw.h.commands()[0], 999999, {
       transition_id: 41,
       awb_number: "AR-2026-0001",
       cargo_company: 2,
@@ -149,7 +142,7 @@ describe("404 on the command → ValidationError on packageId", () => {
   });
 
   it("when the package read for the configured transition answers 404, and no command is sent", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, {
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, {
       input: input({ packageId: "999999", transitionId: null }),
     });
 
@@ -164,7 +157,7 @@ describe("404 on the command → ValidationError on packageId", () => {
         },
       ],
     });
-    expect(routes(h)).toStrictEqual([`GET ${packagePath(999999)}`]);
+    expect(routes(gw.h)).toStrictEqual([`GET ${packagePath(999999)}`]);
   });
 });
 
@@ -178,7 +171,7 @@ describe("406 → CommandRejected", () => {
     ],
     ["transition_state_mismatch", 42, "Transition 42 runs on Shipped packages, but package 1001 is Packed."],
   ])("passes on the OMS code %s and its message", async (code, transitionId, message) => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ transitionId }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ transitionId }) });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "CommandRejected",
@@ -186,21 +179,21 @@ describe("406 → CommandRejected", () => {
       message,
       packageId: "1001",
     });
-    expect(routes(h)).toStrictEqual([POST_1001]);
-    expectCommandSent(h.commands()[0], 1001, {
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
       transition_id: transitionId,
       awb_number: "AR-2026-0001",
       cargo_company: 2,
     });
-    expect(h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
+    expect(gw.h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
   });
 
   it("passes on package_locked while another command on the same package is still running", async () => {
-    h.sim.injectFault(onNextCommand({ kind: "latency", ms: 400 }));
+    gw.h.sim.injectFault(onNextCommand({ kind: "latency", ms: 400 }));
 
-    const first = h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "LOCK-A" }) });
-    await vi.waitFor(() => expect(h.sim.stats.commandsInFlight).toBe(1), { timeout: 3_000, interval: 5 });
-    const second = await h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "LOCK-B" }) });
+    const first = gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "LOCK-A" }) });
+    await vi.waitFor(() => expect(gw.h.sim.stats.commandsInFlight).toBe(1), { timeout: 3_000, interval: 5 });
+    const second = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "LOCK-B" }) });
 
     expect(second.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "CommandRejected",
@@ -212,9 +205,13 @@ describe("406 → CommandRejected", () => {
       __typename: "ShipmentUpdated",
       shipment: { trackingNumber: "LOCK-A", queryNumber: null },
     });
-    expect(routes(h)).toStrictEqual([POST_1001, POST_1001]);
-    expectCommandSent(h.commands()[1], 1001, { transition_id: 41, awb_number: "LOCK-B", cargo_company: 2 });
-    expect(h.sim.getPackage(1001)?.shipment?.awb_number).toBe("LOCK-A");
+    expect(routes(gw.h)).toStrictEqual([POST_1001, POST_1001]);
+    expectCommandSent(gw.h.commands()[1], 1001, {
+      transition_id: 41,
+      awb_number: "LOCK-B",
+      cargo_company: 2,
+    });
+    expect(gw.h.sim.getPackage(1001)?.shipment?.awb_number).toBe("LOCK-A");
   });
 
   it.each([
@@ -222,7 +219,7 @@ describe("406 → CommandRejected", () => {
     ["an HTML page", "<html><body>406 Not Acceptable</body></html>", { "content-type": "text/html" }],
     ["JSON without a code", '{"unexpected": true}', undefined],
   ])("answers code COMMAND_REJECTED for a 406 with %s", async (_, body, headers) => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status: 406,
@@ -231,7 +228,7 @@ describe("406 → CommandRejected", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "CommandRejected",
@@ -243,7 +240,7 @@ describe("406 → CommandRejected", () => {
   });
 
   it("keeps the OMS message of a 406 that has one but no code", async () => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status: 406,
@@ -251,7 +248,7 @@ describe("406 → CommandRejected", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "CommandRejected",
@@ -264,7 +261,7 @@ describe("406 → CommandRejected", () => {
 
 describe("invalid input caught locally", () => {
   it("answers ValidationError and calls the OMS not at all", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "   " }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "   " }) });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "ValidationError",
@@ -277,6 +274,6 @@ describe("invalid input caught locally", () => {
         },
       ],
     });
-    expect(h.sim.requests).toHaveLength(0);
+    expect(gw.h.sim.requests).toHaveLength(0);
   });
 });

@@ -3,35 +3,28 @@
  * shipment from the command itself, a failed lazy package read stays ShipmentUpdated, and a 2xx
  * that is not the OMS's 204 is not taken for success.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   UpdatePackageShipmentDocument,
   UpdatePackageShipmentWithPackageDocument,
   UpdateShipmentOnlyDocument,
 } from "../generated/operations.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
 import { CARGO_LIST, packagePath } from "../helpers/oms-paths.js";
 import {
   expectCommandSent,
   GET_1001,
   input,
-  NO_CATALOGUE_CACHE,
+  mappingGateway,
   onNextCommand,
   POST_1001,
   routes,
 } from "../helpers/result-mapping.js";
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(NO_CATALOGUE_CACHE);
-});
-afterAll(() => h.close());
-beforeEach(() => h.sim.reset());
+const gw = mappingGateway();
 
 describe("204 → ShipmentUpdated", () => {
   it("returns the shipment from the command itself, with no other OMS call when package is not selected", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, {
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, {
       input: input({ trackingNumber: "AR-204-1", queryNumber: "Q-204" }),
     });
 
@@ -43,14 +36,14 @@ describe("204 → ShipmentUpdated", () => {
         shipment: { trackingNumber: "AR-204-1", queryNumber: "Q-204" },
       },
     });
-    expect(routes(h)).toStrictEqual([POST_1001]);
-    expectCommandSent(h.commands()[0], 1001, {
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
       transition_id: 41,
       awb_number: "AR-204-1",
       cargo_company: 2,
       query_number: "Q-204",
     });
-    expect(h.sim.getPackage(1001)?.shipment).toStrictEqual({
+    expect(gw.h.sim.getPackage(1001)?.shipment).toStrictEqual({
       awb_number: "AR-204-1",
       query_number: "Q-204",
       cargo_company: 2,
@@ -58,18 +51,24 @@ describe("204 → ShipmentUpdated", () => {
   });
 
   it("sends no query_number when the caller gives none, and reports the shipment without one", async () => {
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "AR-204-2" }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "AR-204-2" }) });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "ShipmentUpdated",
       shipment: { trackingNumber: "AR-204-2", queryNumber: null },
     });
-    expect(routes(h)).toStrictEqual([POST_1001]);
-    expectCommandSent(h.commands()[0], 1001, { transition_id: 41, awb_number: "AR-204-2", cargo_company: 2 });
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
+      transition_id: 41,
+      awb_number: "AR-204-2",
+      cargo_company: 2,
+    });
   });
 
   it("costs one cargo company list read when the shipment's cargo company is selected", async () => {
-    const res = await h.gql(UpdatePackageShipmentDocument, { input: input({ trackingNumber: "AR-204-3" }) });
+    const res = await gw.h.gql(UpdatePackageShipmentDocument, {
+      input: input({ trackingNumber: "AR-204-3" }),
+    });
 
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
       __typename: "ShipmentUpdated",
@@ -79,19 +78,19 @@ describe("204 → ShipmentUpdated", () => {
         cargoCompany: { id: "2", name: "Aras Kargo" },
       },
     });
-    expect(routes(h)).toStrictEqual([POST_1001, CARGO_LIST]);
+    expect(routes(gw.h)).toStrictEqual([POST_1001, CARGO_LIST]);
   });
 
   it("reads the package lazily after the command when it is selected, showing the regenerated label", async () => {
-    const before = h.sim.getPackage(1001);
-    expect(before?.shipping_label?.url).toBe(`${h.sim.url}/labels/1001/1.pdf`);
+    const before = gw.h.sim.getPackage(1001);
+    expect(before?.shipping_label?.url).toBe(`${gw.h.sim.url}/labels/1001/1.pdf`);
 
-    const res = await h.gql(UpdatePackageShipmentWithPackageDocument, {
+    const res = await gw.h.gql(UpdatePackageShipmentWithPackageDocument, {
       input: { packageId: "1001", cargoCompanyId: "5", trackingNumber: "SU-204-4", queryNumber: "Q-4" },
     });
 
-    const after = h.sim.getPackage(1001);
-    expect(after?.shipping_label?.url).toMatch(new RegExp(`^${h.sim.url}/labels/1001/\\d+\\.pdf$`));
+    const after = gw.h.sim.getPackage(1001);
+    expect(after?.shipping_label?.url).toMatch(new RegExp(`^${gw.h.sim.url}/labels/1001/\\d+\\.pdf$`));
     expect(after?.shipping_label?.url).not.toBe(before?.shipping_label?.url);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.updatePackageShipment).toStrictEqual({
@@ -110,8 +109,8 @@ describe("204 → ShipmentUpdated", () => {
       },
     });
     // The read that chose the transition is not reused: the package is read again after the command.
-    expect(routes(h)).toStrictEqual([GET_1001, POST_1001, GET_1001, CARGO_LIST]);
-    expectCommandSent(h.commands()[0], 1001, {
+    expect(routes(gw.h)).toStrictEqual([GET_1001, POST_1001, GET_1001, CARGO_LIST]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
       transition_id: 41,
       awb_number: "SU-204-4",
       cargo_company: 5,
@@ -122,13 +121,13 @@ describe("204 → ShipmentUpdated", () => {
 
 describe("204, then the lazy ShipmentUpdated.package read fails", () => {
   it("stays ShipmentUpdated with its shipment, package null and the read's error at that path; the command was sent once", async () => {
-    h.sim.injectFault({
+    gw.h.sim.injectFault({
       method: "GET",
       path: packagePath(1001),
       fault: { kind: "status", status: 503, body: '{"detail": "Service unavailable"}' },
     });
 
-    const res = await h.gql(UpdatePackageShipmentWithPackageDocument, {
+    const res = await gw.h.gql(UpdatePackageShipmentWithPackageDocument, {
       input: input({ trackingNumber: "AR-204-READ", queryNumber: "Q-READ" }),
     });
 
@@ -147,15 +146,15 @@ describe("204, then the lazy ShipmentUpdated.package read fails", () => {
       extensions: { code: "OMS_UNAVAILABLE" },
     });
     // The command first (the caller named the transition), then the one failed read: nothing re-sent.
-    expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
-    expect(h.commands()).toHaveLength(1);
-    expectCommandSent(h.commands()[0], 1001, {
+    expect(routes(gw.h)).toStrictEqual([POST_1001, GET_1001]);
+    expect(gw.h.commands()).toHaveLength(1);
+    expectCommandSent(gw.h.commands()[0], 1001, {
       transition_id: 41,
       awb_number: "AR-204-READ",
       cargo_company: 2,
       query_number: "Q-READ",
     });
-    expect(h.sim.getPackage(1001)?.shipment).toStrictEqual({
+    expect(gw.h.sim.getPackage(1001)?.shipment).toStrictEqual({
       awb_number: "AR-204-READ",
       query_number: "Q-READ",
       cargo_company: 2,
@@ -165,7 +164,7 @@ describe("204, then the lazy ShipmentUpdated.package read fails", () => {
 
 describe("a 2xx that is not the OMS's 204", () => {
   it("a 200 HTML page on the command (a proxy's sign-in page) is not ShipmentUpdated: OMS_OUTCOME_UNKNOWN after one verification read, and the command is never sent twice", async () => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status: 200,
@@ -174,10 +173,10 @@ describe("a 2xx that is not the OMS's 204", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "PROXY-1" }) });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input({ trackingNumber: "PROXY-1" }) });
 
     // Nothing was applied here, and the package still shows YK1001: the read cannot prove otherwise.
-    expect(h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
+    expect(gw.h.sim.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
     expect(res.body.data).toBeNull();
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors?.[0]).toMatchObject({
@@ -186,7 +185,11 @@ describe("a 2xx that is not the OMS's 204", () => {
       extensions: { code: "OMS_OUTCOME_UNKNOWN" },
     });
     expect(res.text).not.toContain("Sign in");
-    expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
-    expectCommandSent(h.commands()[0], 1001, { transition_id: 41, awb_number: "PROXY-1", cargo_company: 2 });
+    expect(routes(gw.h)).toStrictEqual([POST_1001, GET_1001]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
+      transition_id: 41,
+      awb_number: "PROXY-1",
+      cargo_company: 2,
+    });
   });
 });

@@ -3,26 +3,20 @@
  * OMS_UNAUTHORIZED, 429 is OMS_RATE_LIMITED with retryAfterSeconds, and 5xx, malformed answers and
  * connection failures on reads are OMS_UNAVAILABLE.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PackageSummaryDocument, UpdateShipmentOnlyDocument } from "../generated/operations.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { packagePath } from "../helpers/oms-paths.js";
 import {
   GET_1001,
   input,
-  NO_CATALOGUE_CACHE,
+  mappingGateway,
   onNextCommand,
   POST_1001,
   routes,
 } from "../helpers/result-mapping.js";
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(NO_CATALOGUE_CACHE);
-});
-afterAll(() => h.close());
-beforeEach(() => h.sim.reset());
+const gw = mappingGateway();
 
 describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
   const unauthorized = {
@@ -32,7 +26,7 @@ describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
   };
 
   it.each([401, 403])("a %i on the command is a top-level error with data null", async (status) => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status,
@@ -40,7 +34,7 @@ describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     // The caller did authenticate; only the gateway's own credentials failed.
     expect(res.status).toBe(200);
@@ -50,7 +44,7 @@ describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
     expect(res.body.errors?.[0]?.extensions).toStrictEqual({ code: "OMS_UNAUTHORIZED" });
     expect(res.text).not.toMatch(/unauthenticated/i);
     expect(res.text).not.toContain("permission");
-    expect(routes(h)).toStrictEqual([POST_1001]);
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
   });
 
   describe("with an OMS token the OMS does not accept", () => {
@@ -86,7 +80,7 @@ describe("401 / 403 from the OMS → OMS_UNAUTHORIZED", () => {
 
 describe("429 → OMS_RATE_LIMITED", () => {
   it("carries retryAfterSeconds from the OMS's Retry-After", async () => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status: 429,
@@ -95,7 +89,7 @@ describe("429 → OMS_RATE_LIMITED", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     expect(res.status).toBe(200);
     expect(res.body.data).toBeNull();
@@ -107,19 +101,19 @@ describe("429 → OMS_RATE_LIMITED", () => {
         extensions: { code: "OMS_RATE_LIMITED", retryAfterSeconds: 7 },
       },
     ]);
-    expect(routes(h)).toStrictEqual([POST_1001]);
+    expect(routes(gw.h)).toStrictEqual([POST_1001]);
   });
 
   it("converts a Retry-After HTTP date into seconds from now", async () => {
     const at = new Date(Date.now() + 30_000).toUTCString();
-    h.sim.injectFault({
+    gw.h.sim.injectFault({
       method: "GET",
       path: packagePath(1001),
       times: 1,
       fault: { kind: "status", status: 429, headers: { "Retry-After": at } },
     });
 
-    const res = await h.gql(PackageSummaryDocument, { id: "1001" });
+    const res = await gw.h.gql(PackageSummaryDocument, { id: "1001" });
 
     expect(res.body.data).toStrictEqual({ package: null });
     const extensions = res.body.errors?.[0]?.extensions;
@@ -129,17 +123,17 @@ describe("429 → OMS_RATE_LIMITED", () => {
   });
 
   it("has no retryAfterSeconds for a Retry-After it cannot read", async () => {
-    h.sim.injectFault(onNextCommand({ kind: "status", status: 429, headers: { "Retry-After": "soon" } }));
+    gw.h.sim.injectFault(onNextCommand({ kind: "status", status: 429, headers: { "Retry-After": "soon" } }));
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     expect(res.body.errors?.[0]?.extensions).toStrictEqual({ code: "OMS_RATE_LIMITED" });
   });
 
   it("has no retryAfterSeconds when the OMS sent no Retry-After", async () => {
-    h.sim.injectFault(onNextCommand({ kind: "status", status: 429 }));
+    gw.h.sim.injectFault(onNextCommand({ kind: "status", status: 429 }));
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     expect(res.body.data).toBeNull();
     expect(res.body.errors?.[0]?.extensions).toStrictEqual({ code: "OMS_RATE_LIMITED" });
@@ -175,9 +169,9 @@ describe("5xx, malformed answers and connection failures on reads → OMS_UNAVAI
     ],
     ["a connection reset", { kind: "reset" } as const, /^The OMS could not be reached/],
   ])("%s", async (_, fault, message) => {
-    h.sim.injectFault({ method: "GET", path: packagePath(1001), fault });
+    gw.h.sim.injectFault({ method: "GET", path: packagePath(1001), fault });
 
-    const res = await h.gql(PackageSummaryDocument, { id: "1001" });
+    const res = await gw.h.gql(PackageSummaryDocument, { id: "1001" });
 
     expect(res.status).toBe(200);
     expect(res.body.data).toStrictEqual({ package: null });
@@ -186,6 +180,6 @@ describe("5xx, malformed answers and connection failures on reads → OMS_UNAVAI
     expect(res.body.errors?.[0]?.extensions).toStrictEqual({ code: "OMS_UNAVAILABLE" });
     expect(res.body.errors?.[0]?.message).toMatch(message);
     expect(res.text).not.toContain("secret-ish");
-    expect(routes(h)).toStrictEqual([GET_1001]);
+    expect(routes(gw.h)).toStrictEqual([GET_1001]);
   });
 });

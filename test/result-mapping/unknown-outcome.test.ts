@@ -15,7 +15,7 @@ import {
   expectCommandSent,
   GET_1001,
   input,
-  NO_CATALOGUE_CACHE,
+  mappingGateway,
   onNextCommand,
   POST_1001,
   routes,
@@ -44,19 +44,11 @@ async function startBystander(): Promise<{ url: string; hits: string[]; close():
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness(NO_CATALOGUE_CACHE);
-});
-afterAll(() => h.close());
-beforeEach(() => h.sim.reset());
+const gw = mappingGateway();
 
 describe("commands without a usable answer", () => {
   it("a 500 on the command is OMS_OUTCOME_UNKNOWN after one verification read, and the command is never sent twice", async () => {
-    h.sim.injectFault(
+    gw.h.sim.injectFault(
       onNextCommand({
         kind: "status",
         status: 500,
@@ -65,7 +57,7 @@ describe("commands without a usable answer", () => {
       }),
     );
 
-    const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+    const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
     expect(res.status).toBe(200);
     expect(res.body.data).toBeNull();
@@ -76,8 +68,8 @@ describe("commands without a usable answer", () => {
       extensions: { code: "OMS_OUTCOME_UNKNOWN" },
     });
     expect(res.text).not.toContain("Server Error");
-    expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
-    expectCommandSent(h.commands()[0], 1001, {
+    expect(routes(gw.h)).toStrictEqual([POST_1001, GET_1001]);
+    expectCommandSent(gw.h.commands()[0], 1001, {
       transition_id: 41,
       awb_number: "AR-2026-0001",
       cargo_company: 2,
@@ -204,7 +196,7 @@ describe("commands without a usable answer", () => {
     afterAll(() => bystander.close());
 
     it("is not followed on a command: OMS_OUTCOME_UNKNOWN after one verification read of the OMS itself, and the other server receives nothing", async () => {
-      h.sim.injectFault(
+      gw.h.sim.injectFault(
         onNextCommand({
           kind: "status",
           status: 307,
@@ -212,7 +204,7 @@ describe("commands without a usable answer", () => {
         }),
       );
 
-      const res = await h.gql(UpdateShipmentOnlyDocument, { input: input() });
+      const res = await gw.h.gql(UpdateShipmentOnlyDocument, { input: input() });
 
       expect(res.status).toBe(200);
       expect(res.body.errors).toHaveLength(1);
@@ -221,20 +213,20 @@ describe("commands without a usable answer", () => {
         extensions: { code: "OMS_OUTCOME_UNKNOWN" },
       });
       expect(res.text).not.toContain(bystander.url);
-      expect(routes(h)).toStrictEqual([POST_1001, GET_1001]);
-      expect(h.commands()).toHaveLength(1);
+      expect(routes(gw.h)).toStrictEqual([POST_1001, GET_1001]);
+      expect(gw.h.commands()).toHaveLength(1);
       expect(bystander.hits).toStrictEqual([]);
     });
 
     it("is not followed on a read: OMS_UNAVAILABLE, and the other server receives nothing", async () => {
-      h.sim.injectFault({
+      gw.h.sim.injectFault({
         method: "GET",
         path: packagePath(1001),
         times: 1,
         fault: { kind: "status", status: 307, headers: { location: `${bystander.url}${packagePath(1001)}` } },
       });
 
-      const res = await h.gql(PackageSummaryDocument, { id: "1001" });
+      const res = await gw.h.gql(PackageSummaryDocument, { id: "1001" });
 
       expect(res.status).toBe(200);
       expect(res.body.errors).toHaveLength(1);
@@ -243,7 +235,7 @@ describe("commands without a usable answer", () => {
         extensions: { code: "OMS_UNAVAILABLE" },
       });
       expect(res.text).not.toContain(bystander.url);
-      expect(routes(h)).toStrictEqual([GET_1001]);
+      expect(routes(gw.h)).toStrictEqual([GET_1001]);
       expect(bystander.hits).toStrictEqual([]);
     });
   });
