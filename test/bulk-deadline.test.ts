@@ -4,16 +4,11 @@
  * get only the time left, and a package read still running does not hold the answer.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  type UpdatePackageShipmentInput,
-  UpdatePackageShipmentsDocument,
-  type UpdatePackageShipmentsMutation,
-} from "./generated/operations.js";
-import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { UpdatePackageShipmentsDocument } from "./generated/operations.js";
+import { Item, itemsOf, trackedAs } from "./helpers/bulk-items.js";
+import { type Harness, startHarness } from "./helpers/harness.js";
+import { commandPath } from "./helpers/oms-paths.js";
 
-type Item = UpdatePackageShipmentsMutation["updatePackageShipments"][number];
-
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
 const SLOW_MS = 1_500;
 
 let h: Harness | undefined;
@@ -22,18 +17,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const input = (packageId: number, transitionId: number | null = 41): UpdatePackageShipmentInput => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber: `DL-${packageId}`,
-  transitionId,
-});
-
-function itemsOf(res: GraphQLResult<UpdatePackageShipmentsMutation>): Item[] {
-  expect(res.status).toBe(200);
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data?.updatePackageShipments ?? [];
-}
+const input = trackedAs("DL");
 
 const deadlineExceeded = (id: number): Item => ({
   __typename: "CommandFailed",
@@ -102,7 +86,9 @@ describe("BULK_DEADLINE_MS", () => {
       path: "/api/v1/oms/packages/2411/",
       fault: { kind: "latency", ms: SLOW_MS },
     });
-    const items = itemsOf(await harness.gql(UpdatePackageShipmentsDocument, { inputs: [input(2411, null)] }));
+    const items = itemsOf(
+      await harness.gql(UpdatePackageShipmentsDocument, { inputs: [{ ...input(2411), transitionId: null }] }),
+    );
     expect(items).toEqual([deadlineExceeded(2411)]);
     expect(harness.sim.stats.requestsInFlight).toBe(1);
     await vi.waitFor(() => expect(harness.sim.stats.requestsInFlight).toBe(0), {

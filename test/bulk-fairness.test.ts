@@ -5,13 +5,12 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  type UpdatePackageShipmentInput,
   UpdatePackageShipmentsDocument,
   type UpdatePackageShipmentsMutation,
 } from "./generated/operations.js";
+import { trackedAs } from "./helpers/bulk-items.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
-
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
+import { commandPath } from "./helpers/oms-paths.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -19,12 +18,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const input = (packageId: number): UpdatePackageShipmentInput => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber: `FR-${packageId}`,
-  transitionId: 41,
-});
+const input = trackedAs("FR");
 
 function typenames(res: GraphQLResult<UpdatePackageShipmentsMutation>): string[] {
   expect(res.status).toBe(200);

@@ -16,15 +16,13 @@ import {
   type UpdatePackageShipmentsMutation,
 } from "./generated/operations.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
+import { commandPath, packagePath } from "./helpers/oms-paths.js";
 
 const NUM_RUNS = process.env.CI === "true" ? 500 : 100;
 const CONCURRENCY = 4;
 // Short, so a hanging OMS costs little per run; far above a loopback answer's few milliseconds.
 const OMS_TIMEOUT_MS = 300;
 const PROPERTY_TIMEOUT_MS = 240_000;
-
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
-const packagePath = (id: number) => `/api/v1/oms/packages/${id}/`;
 
 type Item = UpdatePackageShipmentsMutation["updatePackageShipments"][number];
 

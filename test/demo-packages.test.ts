@@ -9,13 +9,10 @@ import {
   UpdateShipmentOnlyDocument,
 } from "./generated/operations.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
+import { CARGO_LIST, commandPath, packagePath } from "./helpers/oms-paths.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const packagePath = (id: number | string) => `/api/v1/oms/packages/${id}/`;
-const commandPath = (id: number | string) => `/api/v1/oms/packages/${id}/command/`;
-const CARGO_LIST = "GET /api/v1/oms/cargo_companies/?page_size=100";
 
 function routes(h: Harness): string[] {
   return h.sim.requests.map((r) => `${r.method} ${r.path}${r.search}`);

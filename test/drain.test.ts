@@ -7,6 +7,7 @@
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./helpers/harness.js";
+import { until } from "./helpers/until.js";
 
 const MUTATION = `mutation Drain($input: UpdatePackageShipmentInput!) {
   updatePackageShipment(input: $input) { __typename ... on ShipmentUpdated { shipment { trackingNumber } } }
@@ -44,14 +45,6 @@ async function connect(
   });
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   return { socket, received: () => text, closed };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("draining", () => {

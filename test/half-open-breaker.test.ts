@@ -4,15 +4,9 @@
  * before sending say so (OMS_CIRCUIT_OPEN). Every case counts what reached the OMS.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  type UpdatePackageShipmentInput,
-  UpdatePackageShipmentsDocument,
-  type UpdatePackageShipmentsMutation,
-  UpdateShipmentOnlyDocument,
-} from "./generated/operations.js";
-import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
-
-type Item = UpdatePackageShipmentsMutation["updatePackageShipments"][number];
+import { UpdatePackageShipmentsDocument, UpdateShipmentOnlyDocument } from "./generated/operations.js";
+import { itemsOf, trackedAs } from "./helpers/bulk-items.js";
+import { type Harness, startHarness } from "./helpers/harness.js";
 
 const BREAKER = { OMS_READ_ATTEMPTS: "1", OMS_BREAKER_THRESHOLD: "1" };
 const COMMAND = /^\/api\/v1\/oms\/packages\/\d+\/command\/$/;
@@ -24,18 +18,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const input = (packageId: number): UpdatePackageShipmentInput => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber: `HO-${packageId}`,
-  transitionId: 41,
-});
-
-function itemsOf(res: GraphQLResult<UpdatePackageShipmentsMutation>): Item[] {
-  expect(res.status).toBe(200);
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data?.updatePackageShipments ?? [];
-}
+const input = trackedAs("HO");
 
 /** Opens the breaker with one failed package read (threshold 1), and checks it opened. */
 async function tripBreaker(harness: Harness): Promise<void> {

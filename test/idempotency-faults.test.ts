@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryIdempotencyStore } from "../src/idempotency/memory-store.js";
@@ -6,7 +5,11 @@ import type { ReserveOptions } from "../src/idempotency/store.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { startGatewayProcess } from "./helpers/gateway-process.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { input } from "./helpers/idempotency.js";
+import { newKey } from "./helpers/idempotency-key.js";
+import { commandPath } from "./helpers/oms-paths.js";
 import { SKIP_MESSAGE, SKIP_REDIS, startRedis } from "./helpers/redis.js";
+import { until } from "./helpers/until.js";
 
 const SINGLE = `mutation One($input: UpdatePackageShipmentInput!) {
   updatePackageShipment(input: $input) {
@@ -20,15 +23,6 @@ const BULK = `mutation Many($inputs: [UpdatePackageShipmentInput!]!) {
     ... on CommandFailed { code outcomeKnown }
   }
 }`;
-
-const input = (packageId: number, trackingNumber: string) => ({
-  packageId: String(packageId),
-  cargoCompanyId: "2",
-  trackingNumber,
-  transitionId: 41,
-});
-const newKey = () => `key-${randomUUID()}`;
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -356,11 +350,3 @@ describe.skipIf(SKIP_REDIS)("with Redis, under faults", () => {
   );
 });
 if (SKIP_REDIS) console.warn(SKIP_MESSAGE);
-
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

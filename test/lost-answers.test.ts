@@ -17,9 +17,8 @@ import {
   type UpdateShipmentOnlyMutation,
 } from "./generated/operations.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { commandPath, packagePath } from "./helpers/oms-paths.js";
 
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
-const packagePath = (id: number) => `/api/v1/oms/packages/${id}/`;
 const POST = (id: number) => `POST ${commandPath(id)}`;
 const GET = (id: number) => `GET ${packagePath(id)}`;
 

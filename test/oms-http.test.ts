@@ -7,6 +7,8 @@ import { OmsError } from "../src/domain/errors.js";
 import { OmsHttp, type OmsHttpOptions } from "../src/oms/http.js";
 import type { OmsCall } from "../src/oms/telemetry.js";
 import { createServer } from "../src/server.js";
+import { closedPort } from "./helpers/closed-port.js";
+import { fakeClock, settled, untilIo } from "./helpers/fake-clock.js";
 import { rejection } from "./helpers/oms-error.js";
 
 interface SeenRequest {
@@ -77,13 +79,6 @@ function client(options: Partial<OmsHttpOptions> & { baseUrl: string }): OmsHttp
 }
 
 // Private: a port with nothing listening, found by listening and closing again.
-async function closedPort(): Promise<number> {
-  const server = nodeHttp.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function json(status: number, body: unknown) {
   return (_req: IncomingMessage, res: ServerResponse) => {
@@ -257,30 +252,40 @@ describe("OmsHttp deadline and failures", () => {
 
   it("ends a trickling body at the whole-request deadline, keeping only the status", async () => {
     let timer: NodeJS.Timeout | undefined;
+    let sent = 0;
     const oms = await loopback((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
-      let sent = 0;
-      // 100 bytes at one per 50 ms: 5 s in all, each byte well inside any per-chunk timeout.
+      // 100 bytes at one per 10 ms, on the real clock: each byte well inside any per-chunk timeout.
       timer = setInterval(() => {
-        if (res.destroyed || sent++ >= 100) {
+        if (res.destroyed || sent >= 100) {
           clearInterval(timer);
           if (!res.destroyed) res.end();
           return;
         }
+        sent++;
         res.write(" ");
-      }, 50);
+      }, 10);
     });
     cleanups.push(async () => clearInterval(timer));
     const calls: OmsCall[] = [];
+    const clock = fakeClock();
+    cleanups.push(async () => clock.restore());
     const http = client({ baseUrl: oms.url, timeoutMs: TIMEOUT });
-    const started = performance.now();
-    const res = await http.send("GET", "/slow/", "package", null, { onCall: (call) => calls.push(call) });
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(TIMEOUT * 3);
+    const answer = settled(
+      http.send("GET", "/slow/", "package", null, { onCall: (call) => calls.push(call) }),
+    );
+    await untilIo(() => sent >= 5, "the body to start trickling");
+    await clock.advance(TIMEOUT - 1);
+    expect(answer.done).toBe(false);
+    await clock.advance(1);
+    const res = await answer.promise;
+    // Cut at the deadline while the OMS was still sending, not when the body ended.
+    expect(sent).toBeLessThan(100);
     expect(res.status).toBe(200);
     expect(res.body).toBe("");
     expect(res.truncated).toBe(true);
-    expect(calls).toEqual([{ route: "package", method: "GET", status: 200, ms: expect.any(Number) }]);
+    expect(calls).toEqual([{ route: "package", method: "GET", status: 200, ms: TIMEOUT }]);
+    clock.restore();
     await expect.poll(() => http.stats).toMatchObject({ running: 0, pending: 0 });
   });
 
@@ -289,20 +294,27 @@ describe("OmsHttp deadline and failures", () => {
       // Never answers.
     });
     const calls: OmsCall[] = [];
+    const clock = fakeClock();
+    cleanups.push(async () => clock.restore());
     const http = client({ baseUrl: oms.url, timeoutMs: TIMEOUT });
-    const started = performance.now();
-    const error = await rejection(
-      http.send("POST", "/api/v1/oms/packages/1/command/", "command", "{}", { onCall: (c) => calls.push(c) }),
+    const outcome = settled(
+      rejection(
+        http.send("POST", "/api/v1/oms/packages/1/command/", "command", "{}", {
+          onCall: (c) => calls.push(c),
+        }),
+      ),
     );
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT - 20);
-    expect(elapsed).toBeLessThan(TIMEOUT * 3);
+    await untilIo(() => oms.requests.length === 1, "the command to reach the OMS");
+    await clock.advance(TIMEOUT - 1);
+    expect(outcome.done).toBe(false);
+    await clock.advance(1);
+    const error = await outcome.promise;
     expect(error.code).toBe("OMS_UNAVAILABLE");
     expect(error.message).toBe(`The OMS could not be reached: no answer within ${TIMEOUT} ms.`);
     expect(error.details.maybeApplied).toBe(true);
     expect(oms.requests).toHaveLength(1);
-    expect(calls).toEqual([{ route: "command", method: "POST", status: null, ms: expect.any(Number) }]);
-    expect(calls[0]?.ms).toBeGreaterThanOrEqual(TIMEOUT - 20);
+    expect(calls).toEqual([{ route: "command", method: "POST", status: null, ms: TIMEOUT }]);
+    clock.restore();
     await expect.poll(() => http.stats).toMatchObject({ running: 0, pending: 0 });
   });
 

@@ -11,13 +11,13 @@ import {
   UpdateShipmentOnlyDocument,
 } from "./generated/operations.js";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
+import { commandPath } from "./helpers/oms-paths.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
 const OMS_TOKEN = "omsTok-7Hq2ZxV9-kept-inside";
 const CALLER_KEY = "callerKey-Rb41Lw0e";
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
 
 interface OmsCallLog {
   route: string;

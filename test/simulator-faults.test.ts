@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
+import { fakeClock, settled, untilIo } from "./helpers/fake-clock.js";
+import { commandPath } from "./helpers/oms-paths.js";
+import { until } from "./helpers/until.js";
 
 let sim: OmsSimulator;
 const authJson = { authorization: "Token demo-oms-token", "content-type": "application/json" };
-const commandPath = (id: number) => `/api/v1/oms/packages/${id}/command/`;
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -23,11 +25,15 @@ function command(target: OmsSimulator, id: number, awb = "NEW-1", signal?: Abort
 const read = (target: OmsSimulator, path: string, signal?: AbortSignal) =>
   fetch(`${target.url}${path}`, { headers: authJson, signal });
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/** Closes `target` on a stopped clock: it must not wait for any timer, such as a latency or a timeout. */
+async function closedWithoutWaiting(target: OmsSimulator): Promise<void> {
+  const clock = fakeClock();
+  try {
+    const closing = settled(target.close());
+    await untilIo(() => closing.done, "close() with the clock standing still");
+    await closing.promise;
+  } finally {
+    clock.restore();
   }
 }
 
@@ -126,13 +132,20 @@ describe("injected faults", () => {
 
   it("latency: delays the answer, then handles the request normally", async () => {
     sim.injectFault({ path: "/api/v1/oms/packages/1001/", times: 1, fault: { kind: "latency", ms: 250 } });
-    const started = performance.now();
-    const res = await read(sim, "/api/v1/oms/packages/1001/");
-    expect(res.status).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(240);
-    const quick = performance.now();
-    await read(sim, "/api/v1/oms/packages/1001/");
-    expect(performance.now() - quick).toBeLessThan(200);
+    // On a fake clock: no answer 1 ms before the latency has passed, the answer right after it; the
+    // next read is answered with the clock standing still.
+    const clock = fakeClock();
+    onTestFinished(() => clock.restore());
+    const slow = settled(read(sim, "/api/v1/oms/packages/1001/"));
+    await untilIo(() => sim.stats.requestsInFlight === 1, "the read to arrive");
+    await clock.advance(249);
+    expect(slow.done).toBe(false);
+    await clock.advance(1);
+    expect((await slow.promise).status).toBe(200);
+    const quick = settled(read(sim, "/api/v1/oms/packages/1001/"));
+    await untilIo(() => quick.done, "the next read, with the clock standing still");
+    expect((await quick.promise).status).toBe(200);
+    clock.restore();
   });
 });
 
@@ -236,9 +249,7 @@ describe("close()", () => {
       () => "failed",
     );
     await until(() => own.stats.requestsInFlight === 1);
-    const started = performance.now();
-    await own.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    await closedWithoutWaiting(own);
     expect(await hung).toBe("failed");
     await expect(read(own, "/api/v1/oms/packages/1001/")).rejects.toThrow("fetch failed");
     await own.close();
@@ -251,9 +262,7 @@ describe("close()", () => {
       () => "failed",
     );
     await until(() => own.stats.commandsInFlight === 1);
-    const started = performance.now();
-    await own.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    await closedWithoutWaiting(own);
     expect(await pending).toBe("failed");
     expect(own.getPackage(1001)?.shipment?.awb_number).toBe("YK1001");
   });

@@ -295,8 +295,6 @@ export interface GatewayAnswer {
     data?: Record<string, unknown> | null;
     errors?: Array<Record<string, unknown>>;
   };
-  /** Time from sending the request to having read the whole answer. */
-  ms: number;
 }
 
 export interface FaultGateway {
@@ -344,7 +342,6 @@ export async function startFaultGateway(
     gateway,
     url,
     async gql(query, variables, requestId) {
-      const started = performance.now();
       const res = await request(`${url}/graphql`, {
         method: "POST",
         headers: {
@@ -355,8 +352,7 @@ export async function startFaultGateway(
         body: JSON.stringify({ query, variables }),
       });
       const text = await res.body.text();
-      const ms = performance.now() - started;
-      return { status: res.statusCode, body: JSON.parse(text) as GatewayAnswer["body"], ms };
+      return { status: res.statusCode, body: JSON.parse(text) as GatewayAnswer["body"] };
     },
     async getStatus(path) {
       const res = await request(url + path);
