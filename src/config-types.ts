@@ -3,6 +3,7 @@
  */
 import type { PackageStatus } from "./domain/package.js";
 import type { TransitionConfig } from "./domain/shipment.js";
+import type { QueryLimits } from "./graphql/limits.js";
 
 export type NodeEnv = "development" | "production" | "test";
 
@@ -74,15 +75,8 @@ export interface Config {
   maxMutationFields: number;
   /** Operations that recur run on graphql-jit (GRAPHQL_JIT); off: graphql-js's execute, as Apollo does. */
   graphqlJit: boolean;
-  limits: {
-    maxTokens: number;
-    maxFields: number;
-    maxSelections: number;
-    maxDepth: number;
-    maxAliases: number;
-    maxDirectives: number;
-    maxCost: number;
-  };
+  /** What one GraphQL document may ask for (MAX_TOKENS, MAX_FIELDS, ...). */
+  limits: QueryLimits;
   idempotency: {
     ttlMs: number;
     /** null: the in-memory store (one replica only). */
