@@ -3,7 +3,7 @@
  * not, and the open sockets stay bounded over repeated broken answers, in both modes.
  */
 import { describe, expect, it } from "vitest";
-import { Fault, Row, rows } from "../helpers/fault-rows.js";
+import { Row, rows } from "../helpers/fault-rows.js";
 import {
   faultBench,
   GOOD_READ,
@@ -18,15 +18,6 @@ describe.each([ONE_CALL, RESILIENCE_DEFAULTS])("OMS faults with $name", (mode) =
   const bench = faultBench(mode);
 
   const table = rows(mode.deadline);
-
-  async function apply(route: "command" | "package", behaviour: Fault): Promise<void> {
-    if (behaviour.kind === "refused") return bench.fault.refuse();
-    if (behaviour.kind === "redirectToSecondOrigin") {
-      const location = `${bench.second.url}${behaviour.path}`;
-      return bench.fault.on(route, { kind: "answer", status: 307, headers: { location } });
-    }
-    bench.fault.on(route, behaviour);
-  }
 
   describe("connections", () => {
     // The well-formed answers of the table: their bodies are read to the end, so the connection
@@ -44,10 +35,10 @@ describe.each([ONE_CALL, RESILIENCE_DEFAULTS])("OMS faults with $name", (mode) =
         // The command's verification read, when there is one, finds the package well: with the
         // breaker on, a faulty command, its faulty read and three faulty tries of the query would
         // otherwise be a streak of five that opens it.
-        await apply("command", row.command);
+        await bench.apply("command", row.command);
         await bench.gw.gql(MUTATION, { input: INPUT });
         bench.fault.reset();
-        await apply("package", row.read);
+        await bench.apply("package", row.read);
         await bench.gw.gql(QUERY, { id: "1001" });
         // A good answer between faults also keeps the breaker from counting them as a streak.
         bench.fault.reset();
@@ -86,10 +77,10 @@ describe.each([ONE_CALL, RESILIENCE_DEFAULTS])("OMS faults with $name", (mode) =
       let most = 0;
       for (let round = 0; round < 4; round++) {
         for (const row of broken) {
-          await apply("command", row.command);
+          await bench.apply("command", row.command);
           await bench.gw.gql(MUTATION, { input: INPUT });
           bench.fault.reset();
-          await apply("package", row.read);
+          await bench.apply("package", row.read);
           await bench.gw.gql(QUERY, { id: "1001" });
           bench.fault.reset();
           expect((await bench.gw.gql(QUERY, { id: "1001" })).body).toStrictEqual({ data: GOOD_READ });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import { fakeClock, settled, untilIo } from "../helpers/fake-clock.js";
-import { type Fault, type Row, rows } from "../helpers/fault-rows.js";
+import { type Row, rows } from "../helpers/fault-rows.js";
 import { COMMAND_PATH, type GatewayAnswer, PACKAGE_PATH } from "../helpers/fault-server.js";
 import {
   expectCutAtCap,
@@ -26,15 +26,6 @@ describe.each([ONE_CALL, RESILIENCE_DEFAULTS])("OMS faults with $name", (mode) =
   const bench = faultBench(mode);
 
   const table = rows(mode.deadline);
-
-  async function apply(route: "command" | "package", behaviour: Fault): Promise<void> {
-    if (behaviour.kind === "refused") return bench.fault.refuse();
-    if (behaviour.kind === "redirectToSecondOrigin") {
-      const location = `${bench.second.url}${behaviour.path}`;
-      return bench.fault.on(route, { kind: "answer", status: 307, headers: { location } });
-    }
-    bench.fault.on(route, behaviour);
-  }
 
   /**
    * Sends a request on a fake clock. A fault only the deadline ends must leave the call pending
@@ -68,7 +59,7 @@ describe.each([ONE_CALL, RESILIENCE_DEFAULTS])("OMS faults with $name", (mode) =
   describe("the single mutation with a transitionId", () => {
     it.each(table)("$name", async (row) => {
       bench.fault.clearRecords();
-      await apply("command", row.command);
+      await bench.apply("command", row.command);
       const rss = row.huge ? watchRss() : null;
       const id = requestId("command");
       const res = await answerOf(() => bench.gw.gql(MUTATION, { input: INPUT }, id), row, false);
@@ -94,7 +85,7 @@ describe.each([ONE_CALL, RESILIENCE_DEFAULTS])("OMS faults with $name", (mode) =
   describe("the package query", () => {
     it.each(table)("$name", async (row) => {
       bench.fault.clearRecords();
-      await apply("package", row.read);
+      await bench.apply("package", row.read);
       const rss = row.huge ? watchRss() : null;
       const id = requestId("read");
       const tries = mode.retries && row.retriedRead ? 3 : 1;

@@ -5,7 +5,7 @@
  * healthy and has leaked nothing.
  */
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { type Outcome, UPDATED } from "./fault-rows.js";
+import { type Fault, type Outcome, UPDATED } from "./fault-rows.js";
 import { type FaultGateway, FaultServer, startFaultGateway } from "./fault-server.js";
 
 export const MUTATION = `mutation FaultCommand($input: UpdatePackageShipmentInput!) {
@@ -138,6 +138,8 @@ export interface FaultBench {
   readonly second: FaultServer;
   readonly gw: FaultGateway;
   readonly crashes: ReturnType<typeof watchCrashes>;
+  /** Makes the fault server answer `route` with `behaviour` (a refused port, a redirect to `second`). */
+  apply(route: "command" | "package", behaviour: Fault): Promise<void>;
   expectPoolIdle(): Promise<void>;
   expectGoodRequestsWork(): Promise<void>;
   /** Everything that must hold once the faulty request has been answered. */
@@ -170,6 +172,15 @@ export function faultBench(mode: Mode): FaultBench {
     await fault.accept();
     await gw.gql(QUERY, { id: "1001" });
   });
+
+  async function apply(route: "command" | "package", behaviour: Fault): Promise<void> {
+    if (behaviour.kind === "refused") return fault.refuse();
+    if (behaviour.kind === "redirectToSecondOrigin") {
+      const location = `${second.url}${behaviour.path}`;
+      return fault.on(route, { kind: "answer", status: 307, headers: { location } });
+    }
+    fault.on(route, behaviour);
+  }
 
   async function expectPoolIdle(): Promise<void> {
     const pool = gw.gateway.omsHttp;
@@ -216,6 +227,7 @@ export function faultBench(mode: Mode): FaultBench {
       return gw;
     },
     crashes,
+    apply,
     expectPoolIdle,
     expectGoodRequestsWork,
     expectRecovered,
