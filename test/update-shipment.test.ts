@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OmsError } from "../src/domain/errors.js";
 import type { PackageRecord, PackageStatus, Shipment } from "../src/domain/package.js";
-import type { CallOptions, OmsPort, ShipmentCommandBody } from "../src/domain/ports.js";
+import type { CallOptions, OmsPort } from "../src/domain/ports.js";
 import type {
   TransitionConfig,
   UpdateShipmentCommand,
@@ -12,7 +12,13 @@ import { updateShipment } from "../src/domain/update-shipment.js";
 type Event =
   | { call: "loadPackage"; id: number }
   | { call: "forgetPackage"; id: number }
-  | { call: "updateShipment"; id: number; body: ShipmentCommandBody; options: CallOptions | undefined }
+  | {
+      call: "updateShipment";
+      id: number;
+      command: UpdateShipmentCommand;
+      transitionId: number;
+      options: CallOptions | undefined;
+    }
   | { call: "getPackage"; id: number; options: CallOptions | undefined };
 
 interface Script {
@@ -86,9 +92,11 @@ function fake(script: Script) {
     return Promise.resolve(value === undefined ? fallback : value);
   };
   const oms: OmsPort = {
-    updateShipment(id, body, options) {
-      events.push({ call: "updateShipment", id, body, options });
-      return answer(script.command, UPDATED);
+    async updateShipment(command, transitionId, options) {
+      events.push({ call: "updateShipment", id: command.packageId, command, transitionId, options });
+      // The adapter answers "applied" to a 204; what was applied is the use case's to say.
+      const outcome = await answer(script.command, UPDATED);
+      return outcome.kind === "updated" ? { kind: "applied" } : outcome;
     },
     getPackage(id, options) {
       events.push({ call: "getPackage", id, options });
@@ -123,8 +131,13 @@ function fake(script: Script) {
   return { events, run, calls: () => events.map((e) => e.call), reached: () => reached };
 }
 
-function sentBodies(events: Event[]): ShipmentCommandBody[] {
-  return events.flatMap((e) => (e.call === "updateShipment" ? [e.body] : []));
+/** What each command carried to the OMS: its values and the transition chosen. */
+function sentBodies(events: Event[]) {
+  return events.flatMap((e) => {
+    if (e.call !== "updateShipment") return [];
+    const { trackingNumber, queryNumber, cargoCompanyId } = e.command;
+    return [{ transitionId: e.transitionId, trackingNumber, queryNumber, cargoCompanyId }];
+  });
 }
 
 async function thrown(promise: Promise<unknown>): Promise<unknown> {

@@ -3,7 +3,7 @@
  * and the simulator-backed app use the same implementation.
  */
 import type { PackageRecord } from "./package.js";
-import type { UpdateShipmentOutcome } from "./shipment.js";
+import type { CommandVerdict, UpdateShipmentCommand } from "./shipment.js";
 
 export interface CargoCompanyRecord {
   id: number;
@@ -29,24 +29,17 @@ export interface CallOptions {
   deadlineAt?: number;
 }
 
-/** The arguments of the shipment command once a transition has been chosen. */
-export interface ShipmentCommandBody {
-  transitionId: number;
-  trackingNumber: string;
-  queryNumber: string | null;
-  cargoCompanyId: number;
-}
-
 export interface OmsPort {
   /**
-   * Sends the command once; never retries. Answers become outcomes; failures to get an answer throw
-   * OmsError (OMS_OUTCOME_UNKNOWN when the command may have been applied).
+   * Sends the command once, with the transition the use case chose (the command's own, or the
+   * configured one); never retries. Failures to get an answer throw OmsError
+   * (OMS_OUTCOME_UNKNOWN when the command may have been applied).
    */
   updateShipment(
-    packageId: number,
-    body: ShipmentCommandBody,
+    command: UpdateShipmentCommand,
+    transitionId: number,
     options?: CallOptions,
-  ): Promise<UpdateShipmentOutcome>;
+  ): Promise<CommandVerdict>;
   /** null when the OMS has no such package. */
   getPackage(id: number, options?: CallOptions): Promise<PackageRecord | null>;
   /** Every cargo company, all pages followed. */

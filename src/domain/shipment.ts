@@ -29,7 +29,16 @@ export type TransitionConfig =
   | { kind: "single"; id: number }
   | { kind: "perStatus"; byStatus: ReadonlyMap<PackageStatus, number> };
 
+export type InvalidCommand = { kind: "invalid"; message: string; problems: FieldProblem[] };
+export type RejectedCommand = { kind: "rejected"; packageId: number; code: string; message: string };
+
 export type UpdateShipmentOutcome =
   | { kind: "updated"; packageId: number; shipment: Shipment }
-  | { kind: "invalid"; message: string; problems: FieldProblem[] }
-  | { kind: "rejected"; packageId: number; code: string; message: string };
+  | InvalidCommand
+  | RejectedCommand;
+
+/**
+ * What the OMS answered to one command: it applied it, or said why not. What was applied is the
+ * command's own values, so the use case, not the adapter, turns "applied" into an outcome.
+ */
+export type CommandVerdict = { kind: "applied" } | InvalidCommand | RejectedCommand;

@@ -58,17 +58,11 @@ export async function updateShipment(
     transition = chosen.id;
     before = chosen.pkg;
   }
-  const body = {
-    transitionId: transition,
-    trackingNumber: command.trackingNumber,
-    queryNumber: command.queryNumber,
-    cargoCompanyId: command.cargoCompanyId,
-  };
   const sentAt = (deps.now ?? Date.now)();
   try {
-    const outcome = await deps.oms.updateShipment(command.packageId, body, deps.callOptions);
+    const verdict = await deps.oms.updateShipment(command, transition, deps.callOptions);
     deps.onReachedOms?.();
-    return outcome;
+    return verdict.kind === "applied" ? updated(command) : verdict;
   } catch (error) {
     if (error instanceof OmsError && error.code === "OMS_OUTCOME_UNKNOWN") {
       deps.onReachedOms?.();
@@ -155,6 +149,12 @@ async function recover(
   if (changedAt < since - deps.clockSkewMs) return null;
   deps.onReachedOms?.();
   return { kind: "updated", packageId: command.packageId, shipment: pkg.shipment };
+}
+
+/** What the package holds once the command was applied: the values it asked for. */
+function updated(command: UpdateShipmentCommand): UpdateShipmentOutcome {
+  const { packageId, trackingNumber, queryNumber, cargoCompanyId } = command;
+  return { kind: "updated", packageId, shipment: { trackingNumber, queryNumber, cargoCompanyId } };
 }
 
 function unknownAfterInterruption(why: string, cause: unknown): OmsError {

@@ -2,8 +2,8 @@
  * The result mapping of the contract, in one place: an OMS answer to the shipment command becomes a
  * business outcome, or an OmsError for answers that say nothing about the command itself.
  */
-import type { ShipmentCommandBody } from "../domain/ports.js";
-import type { CommandField, FieldProblem, UpdateShipmentOutcome } from "../domain/shipment.js";
+import { OmsError } from "../domain/errors.js";
+import type { CommandField, CommandVerdict, FieldProblem, InvalidCommand } from "../domain/shipment.js";
 import { parseOmsErrorBody } from "./error-body.js";
 import { OmsAnswerError } from "./errors.js";
 import type { OmsResponse } from "./http.js";
@@ -16,24 +16,10 @@ const FIELD_OF: Readonly<Record<string, CommandField>> = {
   transition_id: "transitionId",
 };
 
-export function mapCommandResponse(
-  res: OmsResponse,
-  packageId: number,
-  sent: ShipmentCommandBody,
-): UpdateShipmentOutcome {
+export function mapCommandResponse(res: OmsResponse, packageId: number): CommandVerdict {
   const { status } = res;
   // Only the documented 204 counts: a 200 page from a proxy or a login screen has applied nothing.
-  if (status === 204) {
-    return {
-      kind: "updated",
-      packageId,
-      shipment: {
-        trackingNumber: sent.trackingNumber,
-        queryNumber: sent.queryNumber,
-        cargoCompanyId: sent.cargoCompanyId,
-      },
-    };
-  }
+  if (status === 204) return { kind: "applied" };
   if (status === 400) return invalidFrom(res);
   if (status === 404) {
     return {
@@ -66,6 +52,21 @@ export function mapCommandResponse(
 }
 
 /**
+ * The command got no answer. When it may have reached the OMS (the connection dropped or timed out
+ * after sending), the outcome is unknown; refusals before sending pass through as they are.
+ */
+export function commandNotAnswered(error: unknown): never {
+  if (error instanceof OmsError && error.details.maybeApplied) {
+    throw new OmsError(
+      "OMS_OUTCOME_UNKNOWN",
+      "The OMS did not answer the command in time; it may or may not have been applied.",
+      { maybeApplied: true, cause: error },
+    );
+  }
+  throw error;
+}
+
+/**
  * Answers that are not about the request's content: credentials, rate limits, OMS failures, and
  * anything unexpected (a redirect, which is never followed, included).
  */
@@ -86,7 +87,7 @@ export function errorForStatus(res: OmsResponse): OmsAnswerError {
   });
 }
 
-function invalidFrom(res: OmsResponse): UpdateShipmentOutcome {
+function invalidFrom(res: OmsResponse): InvalidCommand {
   const details = parseOmsErrorBody(res.body, header(res, "content-type"));
   const problems: FieldProblem[] = [];
   for (const { field, messages } of details.fieldErrors) {

@@ -4,10 +4,10 @@
  */
 import { OmsError } from "../domain/errors.js";
 import type { PackageRecord, PackageStatus } from "../domain/package.js";
-import type { CallOptions, CargoCompanyRecord, OmsPort, ShipmentCommandBody } from "../domain/ports.js";
-import type { UpdateShipmentOutcome } from "../domain/shipment.js";
+import type { CallOptions, CargoCompanyRecord, OmsPort } from "../domain/ports.js";
+import type { CommandVerdict, UpdateShipmentCommand } from "../domain/shipment.js";
 import { isObject } from "../json.js";
-import { errorForStatus, mapCommandResponse } from "./command-result.js";
+import { commandNotAnswered, errorForStatus, mapCommandResponse } from "./command-result.js";
 import type { OmsResponse, OmsTransport } from "./http.js";
 import { toCargoCompanyRecord, toPackageRecord } from "./package-mapping.js";
 import type { WireUpdateShipmentBody } from "./wire.js";
@@ -27,25 +27,14 @@ export class OmsClient implements OmsPort {
   ) {}
 
   async updateShipment(
-    packageId: number,
-    command: ShipmentCommandBody,
+    command: UpdateShipmentCommand,
+    transitionId: number,
     options?: CallOptions,
-  ): Promise<UpdateShipmentOutcome> {
-    const path = `/api/v1/oms/packages/${packageId}/command/`;
-    let res: OmsResponse;
-    try {
-      res = await this.http.send("POST", path, "command", JSON.stringify(toWireBody(command)), options);
-    } catch (error) {
-      if (error instanceof OmsError && error.details.maybeApplied) {
-        throw new OmsError(
-          "OMS_OUTCOME_UNKNOWN",
-          "The OMS did not answer the command in time; it may or may not have been applied.",
-          { maybeApplied: true, cause: error },
-        );
-      }
-      throw error;
-    }
-    return mapCommandResponse(res, packageId, command);
+  ): Promise<CommandVerdict> {
+    const path = `/api/v1/oms/packages/${command.packageId}/command/`;
+    const body = JSON.stringify(toWireBody(command, transitionId));
+    const res = await this.http.send("POST", path, "command", body, options).catch(commandNotAnswered);
+    return mapCommandResponse(res, command.packageId);
   }
 
   async getPackage(id: number, options?: CallOptions): Promise<PackageRecord | null> {
@@ -95,9 +84,9 @@ export class OmsClient implements OmsPort {
 }
 
 /** The command body exactly as the OMS documents it; `query_number` only when there is one. */
-export function toWireBody(command: ShipmentCommandBody): WireUpdateShipmentBody {
+export function toWireBody(command: UpdateShipmentCommand, transitionId: number): WireUpdateShipmentBody {
   const body: WireUpdateShipmentBody = {
-    transition_id: command.transitionId,
+    transition_id: transitionId,
     awb_number: command.trackingNumber,
     cargo_company: command.cargoCompanyId,
   };

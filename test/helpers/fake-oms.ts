@@ -6,7 +6,7 @@
 import nodeHttp, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PackageStatus } from "../../src/domain/package.js";
-import type { ShipmentCommandBody } from "../../src/domain/ports.js";
+import type { UpdateShipmentCommand } from "../../src/domain/shipment.js";
 import { OmsHttp } from "../../src/oms/http.js";
 import { OmsClient } from "../../src/oms/oms-client.js";
 
@@ -95,9 +95,13 @@ export function jsonReply(status: number, body: unknown, headers: OutgoingHttpHe
   return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
 
-export const COMMAND: ShipmentCommandBody = {
-  transitionId: 41,
+export const COMMAND: UpdateShipmentCommand = {
+  packageId: 1001,
+  transitionId: null,
   trackingNumber: "YK-777",
   queryNumber: "Q-777",
   cargoCompanyId: 1,
 };
+
+/** The transition the command is sent with in these tests. */
+export const TRANSITION = 41;

@@ -6,7 +6,7 @@ import nodeHttp from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { OmsError } from "../../src/domain/errors.js";
-import { COMMAND, cleanups, clientFor, fakeOms } from "../helpers/fake-oms.js";
+import { COMMAND, cleanups, clientFor, fakeOms, TRANSITION } from "../helpers/fake-oms.js";
 import { rejection } from "../helpers/oms-error.js";
 
 afterEach(async () => {
@@ -19,7 +19,7 @@ describe("command transport failures", () => {
       raw.socket.destroy();
       return undefined;
     });
-    const error = await rejection(clientFor(oms.url).updateShipment(1001, COMMAND));
+    const error = await rejection(clientFor(oms.url).updateShipment(COMMAND, TRANSITION));
     expect(error.code).toBe("OMS_OUTCOME_UNKNOWN");
     expect(error.details.maybeApplied).toBe(true);
     expect(error.details.cause).toBeInstanceOf(OmsError);
@@ -29,7 +29,7 @@ describe("command transport failures", () => {
 
   it("throws OMS_OUTCOME_UNKNOWN when no answer arrives within the deadline", async () => {
     const oms = await fakeOms(() => undefined);
-    const error = await rejection(clientFor(oms.url, { timeoutMs: 200 }).updateShipment(1001, COMMAND));
+    const error = await rejection(clientFor(oms.url, { timeoutMs: 200 }).updateShipment(COMMAND, TRANSITION));
     expect(error.code).toBe("OMS_OUTCOME_UNKNOWN");
     expect(error.message).toBe(
       "The OMS did not answer the command in time; it may or may not have been applied.",
@@ -42,7 +42,7 @@ describe("command transport failures", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const error = await rejection(clientFor(`http://127.0.0.1:${port}`).updateShipment(1001, COMMAND));
+    const error = await rejection(clientFor(`http://127.0.0.1:${port}`).updateShipment(COMMAND, TRANSITION));
     expect(error.code).toBe("OMS_UNAVAILABLE");
     expect(error.details.maybeApplied).toBe(false);
   });

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { parseRetryAfter } from "../../src/oms/command-result.js";
 import { toWireBody } from "../../src/oms/oms-client.js";
-import { COMMAND, cleanups, clientFor, fakeOms, jsonReply, Reply } from "../helpers/fake-oms.js";
+import { COMMAND, cleanups, clientFor, fakeOms, jsonReply, Reply, TRANSITION } from "../helpers/fake-oms.js";
 import { rejection } from "../helpers/oms-error.js";
 
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe("toWireBody", () => {
   it("uses the OMS field names and types", () => {
-    const body = toWireBody(COMMAND);
+    const body = toWireBody(COMMAND, TRANSITION);
     expect(body).toStrictEqual({
       transition_id: 41,
       awb_number: "YK-777",
@@ -30,14 +30,14 @@ describe("toWireBody", () => {
   });
 
   it("omits query_number when there is none", () => {
-    const body = toWireBody({ ...COMMAND, queryNumber: null });
+    const body = toWireBody({ ...COMMAND, queryNumber: null }, TRANSITION);
     expect(body).toStrictEqual({ transition_id: 41, awb_number: "YK-777", cargo_company: 1 });
     expect("query_number" in body).toBe(false);
   });
 
   it("is what the command sends, once, to the package's command path", async () => {
     const oms = await fakeOms(() => ({ status: 204 }));
-    await clientFor(oms.url).updateShipment(1001, { ...COMMAND, queryNumber: null });
+    await clientFor(oms.url).updateShipment({ ...COMMAND, queryNumber: null }, TRANSITION);
     expect(oms.requests).toHaveLength(1);
     expect(oms.requests[0]).toMatchObject({ method: "POST", url: "/api/v1/oms/packages/1001/command/" });
     expect(oms.requests[0]?.headers["content-type"]).toBe("application/json");
@@ -53,17 +53,13 @@ describe("toWireBody", () => {
 describe("command answers (mapCommandResponse)", () => {
   async function command(reply: Reply) {
     const oms = await fakeOms(() => reply);
-    const outcome = clientFor(oms.url).updateShipment(1001, COMMAND);
+    const outcome = clientFor(oms.url).updateShipment(COMMAND, TRANSITION);
     return { oms, outcome };
   }
 
-  it("maps 204 to updated with the values sent", async () => {
+  it("maps 204, and only 204, to applied", async () => {
     const { oms, outcome } = await command({ status: 204 });
-    expect(await outcome).toEqual({
-      kind: "updated",
-      packageId: 1001,
-      shipment: { trackingNumber: "YK-777", queryNumber: "Q-777", cargoCompanyId: 1 },
-    });
+    expect(await outcome).toEqual({ kind: "applied" });
     expect(oms.requests).toHaveLength(1);
   });
 
