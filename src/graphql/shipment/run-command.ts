@@ -7,10 +7,9 @@ import type { BulkDeadline } from "../../domain/bulk-deadline.js";
 import type { UpdateShipmentCommand, UpdateShipmentOutcome } from "../../domain/shipment.js";
 import { updateShipment } from "../../domain/update-shipment.js";
 import type { GatewayContext } from "../context.js";
-import { parseOmsId } from "../ids.js";
-import { validateInput } from "../validate-input.js";
+import { parseIds, validateInput } from "../validate-input.js";
 import { Shipment } from "./shipment.type.js";
-import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
+import { trimInput, type UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
 import {
   CommandRejected,
   FieldError,
@@ -21,7 +20,7 @@ import {
 export type CommandResult = ShipmentUpdated | ValidationError | CommandRejected;
 
 /**
- * Trims and validates one input.
+ * Trims and validates one input, once, and parses its ids, once.
  * @param path where the input sits in the arguments: ["input"] or ["inputs", "3"]
  * @returns the command to run, or the ValidationError to answer with.
  */
@@ -29,17 +28,20 @@ export function prepare(
   input: UpdatePackageShipmentInput,
   path: readonly string[],
 ): UpdateShipmentCommand | ValidationError {
-  const normalised = normalise(input);
-  const fieldErrors = validateInput(normalised, path);
+  trimInput(input);
+  const { ids, errors } = parseIds(input, ID_FIELDS, path);
+  const fieldErrors = errors.concat(validateInput(input, path));
   if (fieldErrors.length > 0) return ValidationError.of(summarise(fieldErrors), fieldErrors);
   return {
-    packageId: parseOmsId(normalised.packageId) as number,
-    cargoCompanyId: parseOmsId(normalised.cargoCompanyId) as number,
-    trackingNumber: normalised.trackingNumber,
-    queryNumber: normalised.queryNumber ?? null,
-    transitionId: normalised.transitionId ?? null,
+    packageId: ids.packageId,
+    cargoCompanyId: ids.cargoCompanyId,
+    trackingNumber: input.trackingNumber,
+    queryNumber: input.queryNumber ?? null,
+    transitionId: input.transitionId ?? null,
   };
 }
+
+const ID_FIELDS = ["packageId", "cargoCompanyId"] as const;
 
 /**
  * Runs a prepared command. OMS transport failures are thrown as OmsError.
@@ -68,16 +70,6 @@ export async function execute(
     command,
   );
   return toResult(outcome, path);
-}
-
-// Private: trimming happens before validation so "  AB1 " is valid and sent as "AB1"; an empty
-// query number means "none".
-function normalise(input: UpdatePackageShipmentInput): UpdatePackageShipmentInput {
-  const copy = Object.assign(new UpdatePackageShipmentInput(), input);
-  copy.trackingNumber = input.trackingNumber.trim();
-  const query = input.queryNumber?.trim();
-  copy.queryNumber = query === undefined || query === "" ? null : query;
-  return copy;
 }
 
 function toResult(outcome: UpdateShipmentOutcome, path: readonly string[]): CommandResult {

@@ -1,23 +1,10 @@
 import { IsOptional, Matches, Min, ValidateBy, type ValidationOptions } from "class-validator";
 import { Field, ID, InputType, Int } from "type-graphql";
-import { parseOmsId } from "../ids.js";
 
 // Letters, digits, punctuation and spaces of any script; no control or format characters, which
 // would end up in label files and carrier systems. U+2028 and U+2029 are separators, not controls,
 // to Unicode, but they break lines (and JavaScript string literals) just as a newline does.
 const PRINTABLE = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
-
-function IsOmsId(): PropertyDecorator {
-  return ValidateBy({
-    name: "isOmsId",
-    validator: {
-      validate: (value) => parseOmsId(value) !== null,
-      // The value is shown cut short: a huge bad id must not come back in full, twice.
-      defaultMessage: (args) =>
-        `${args?.property} must be a positive integer id, got ${JSON.stringify(String(args?.value).slice(0, 40))}.`,
-    },
-  });
-}
 
 /**
  * Length in code points, as the OMS (Django) counts it. validator.js's isLength skips variation
@@ -42,12 +29,11 @@ function HasLength(min: number, max: number, options: ValidationOptions): Proper
 
 @InputType("UpdatePackageShipmentInput", { description: "New shipment details for one package." })
 export class UpdatePackageShipmentInput {
+  // The ids are checked where they are parsed into numbers, once: validate-input.ts.
   @Field(() => ID, { description: "The OMS id of the package." })
-  @IsOmsId()
   packageId!: string;
 
   @Field(() => ID, { description: "The OMS id of the cargo company." })
-  @IsOmsId()
   cargoCompanyId!: string;
 
   @Field(() => String, {
@@ -70,4 +56,15 @@ export class UpdatePackageShipmentInput {
   @IsOptional()
   @Min(1, { message: "transitionId must be a positive integer." })
   transitionId?: number | null;
+}
+
+/**
+ * Trims the text fields in place, before validation, so "  AB1 " is valid and sent as "AB1"; an empty
+ * query number means "none". In place because type-graphql builds a new input object for every
+ * request: no one else holds this one.
+ */
+export function trimInput(input: UpdatePackageShipmentInput): void {
+  input.trackingNumber = input.trackingNumber.trim();
+  const query = input.queryNumber?.trim();
+  input.queryNumber = query === undefined || query === "" ? null : query;
 }
