@@ -5,8 +5,18 @@
  * 60-130 ms of CPU whatever else fails. Here the document is parsed once and measured (fields,
  * fields in one selection set, aliases) in linear time, and a refusal — ours, or Apollo's parse or
  * validation error — is kept under the document's text, so a repeat is answered from memory.
+ * What that one parse learns of an accepted document (its operations' types, its canonical text) is
+ * kept too, so no later step of the request parses it again.
  */
-import { type DocumentNode, type FragmentDefinitionNode, Kind, parse, type SelectionSetNode } from "graphql";
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  Kind,
+  type OperationTypeNode,
+  parse,
+  type SelectionSetNode,
+  stripIgnoredCharacters,
+} from "graphql";
 import { BoundedCache } from "./bounded-cache.js";
 import { MAX_NESTING, nestsTooDeep } from "./limits.js";
 
@@ -25,6 +35,17 @@ export interface DocumentRefusal {
   body: { errors: readonly object[] };
 }
 
+/** What the guard's one parse learnt of a document it let through. */
+export interface DocumentFacts {
+  /** Each operation's type, by name; the anonymous operation under "". */
+  readonly operations: ReadonlyMap<string, OperationTypeNode>;
+  /** The text without insignificant characters: one request however its client spelled it. */
+  readonly canonical: string;
+}
+
+/** The guard's verdict: answer with a refusal, or run the document, whose facts are then known. */
+export type DocumentVerdict = { refusal: DocumentRefusal } | { facts: DocumentFacts };
+
 /** Which check ran: our limits, Apollo's validation, or none (a refusal answered from memory). */
 export type DocumentCheck = "limits" | "validation" | "cache";
 
@@ -32,7 +53,7 @@ const ACCEPTED = { maxEntries: 2_000, maxWeight: 8_000_000 };
 const REFUSED = { maxEntries: 1_000, maxWeight: 4_000_000 };
 
 export class DocumentGuard {
-  private readonly accepted = new BoundedCache<true>(ACCEPTED.maxEntries, ACCEPTED.maxWeight);
+  private readonly accepted = new BoundedCache<DocumentFacts>(ACCEPTED.maxEntries, ACCEPTED.maxWeight);
   private readonly refused = new BoundedCache<{ refusal: DocumentRefusal; ours: boolean }>(
     REFUSED.maxEntries,
     REFUSED.maxWeight,
@@ -44,27 +65,29 @@ export class DocumentGuard {
   ) {}
 
   /**
-   * The answer to give instead of running `source`, or null to let Apollo run it.
+   * What to do with `source`: answer with a refusal, or let Apollo run it. null when the text does
+   * not parse: Apollo answers that in its own words.
    * @param preflighted the request passes Apollo's CSRF prevention, which Apollo checks before
    *   parsing: only then may one of Apollo's own refusals be repeated in its place.
    */
-  check(source: string, preflighted: boolean): DocumentRefusal | null {
+  check(source: string, preflighted: boolean): DocumentVerdict | null {
     const known = this.refused.get(source);
     if (known !== undefined && (known.ours || preflighted)) {
       this.onCheck("cache", "refused");
-      return known.refusal;
+      return { refusal: known.refusal };
     }
-    if (this.accepted.get(source) !== undefined) return null;
-    const refusal = this.measure(source);
-    if (refusal === undefined) return null;
-    if (refusal === null) {
-      this.accepted.set(source, true, source.length);
+    const facts = this.accepted.get(source);
+    if (facts !== undefined) return { facts };
+    const measured = this.measure(source);
+    if (measured === undefined) return null;
+    if ("facts" in measured) {
+      this.accepted.set(source, measured.facts, source.length + measured.facts.canonical.length);
       this.onCheck("limits", "passed");
-      return null;
+      return measured;
     }
-    this.keep(source, refusal, true);
+    this.keep(source, measured.refusal, true);
     this.onCheck("limits", "refused");
-    return refusal;
+    return measured;
   }
 
   /** Apollo refused `source` (it did not parse or validate): the same text gets the same answer. */
@@ -81,12 +104,12 @@ export class DocumentGuard {
     this.onCheck("validation", passed ? "passed" : "refused");
   }
 
-  // Private: null when within every limit; undefined when the text does not parse (Apollo answers
-  // that in its own words, and that answer is then remembered).
-  private measure(source: string): DocumentRefusal | null | undefined {
+  // Private: the facts when within every limit; undefined when the text does not parse (Apollo
+  // answers that in its own words, and that answer is then remembered).
+  private measure(source: string): DocumentVerdict | undefined {
     // Nesting past the limit takes at least one character per level, so short documents skip the scan.
     if (source.length > MAX_NESTING && nestsTooDeep(source)) {
-      return refusal(`The document nests deeper than ${MAX_NESTING} levels.`, "MAX_DEPTH_EXCEEDED");
+      return refused(`The document nests deeper than ${MAX_NESTING} levels.`, "MAX_DEPTH_EXCEEDED");
     }
     let document: DocumentNode;
     try {
@@ -97,29 +120,51 @@ export class DocumentGuard {
     const size = measureDocument(document);
     const { maxFields, maxSelections, maxAliases } = this.limits;
     if (size.fields > maxFields) {
-      return refusal(
+      return refused(
         `The document selects ${size.fields} fields; at most ${maxFields} are allowed.`,
         "MAX_FIELDS_EXCEEDED",
       );
     }
     if (size.widest > maxSelections) {
-      return refusal(
+      return refused(
         `One selection set of the document holds ${size.widest} fields; at most ${maxSelections} are allowed.`,
         "MAX_SELECTIONS_EXCEEDED",
       );
     }
     if (size.aliases > maxAliases) {
-      return refusal(
+      return refused(
         `The document uses ${size.aliases} aliases; at most ${maxAliases} are allowed.`,
         "MAX_ALIASES_EXCEEDED",
       );
     }
-    return null;
+    return { facts: factsOf(source, document) };
   }
 }
 
-function refusal(message: string, code: string): DocumentRefusal {
-  return { status: 400, body: { errors: [{ message, extensions: { code } }] } };
+function refused(message: string, code: string): DocumentVerdict {
+  return { refusal: { status: 400, body: { errors: [{ message, extensions: { code } }] } } };
+}
+
+function factsOf(source: string, document: DocumentNode): DocumentFacts {
+  const operations = new Map<string, OperationTypeNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION) {
+      operations.set(definition.name?.value ?? "", definition.operation);
+    }
+  }
+  // Stripped, not printed: printing would also merge spellings (`query { a }` and `{ a }`), and a key
+  // kept by an earlier version must still match its retry.
+  return { operations, canonical: stripIgnoredCharacters(source) };
+}
+
+/**
+ * The type of the operation a request runs, as graphql-js picks it: the named one, or the only
+ * one when none is named; null when that is ambiguous or absent (Apollo then refuses the request).
+ */
+export function operationTypeOf(facts: DocumentFacts, operationName: unknown): OperationTypeNode | null {
+  if (typeof operationName === "string") return facts.operations.get(operationName) ?? null;
+  if (facts.operations.size !== 1) return null;
+  return facts.operations.values().next().value ?? null;
 }
 
 interface Size {

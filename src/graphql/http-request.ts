@@ -5,10 +5,9 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
-import { getOperationAST, parse } from "graphql";
 import { isObject } from "../json.js";
 import type { GatewayContext } from "./context.js";
-import type { DocumentGuard, DocumentRefusal } from "./document-guard.js";
+import { type DocumentGuard, type DocumentVerdict, operationTypeOf } from "./document-guard.js";
 
 /** One request as Apollo reads it. */
 export interface GraphQLHttpRequest {
@@ -30,24 +29,28 @@ export interface GraphQLHttpAnswer {
 }
 
 /**
- * The answer to give instead of running the request's document (our limits, or a refusal
- * remembered), or null to hand it to Apollo.
+ * The guard's verdict on the request's document: a refusal to answer instead of running it (our
+ * limits, or a refusal remembered), or what is known of it once let through. null when there is no
+ * document or it does not parse: Apollo answers that.
  */
-export function refusalOf(documents: DocumentGuard, request: GraphQLHttpRequest): DocumentRefusal | null {
+export function checkDocument(documents: DocumentGuard, request: GraphQLHttpRequest): DocumentVerdict | null {
   const { body } = request;
   const source = isObject(body) ? body.query : new URLSearchParams(request.search).get("query");
   return typeof source === "string" ? documents.check(source, preflighted(request.headers)) : null;
 }
 
-/** True when a POST body asks for a mutation; keys sent with queries are ignored. */
-export function isMutation(body: unknown): boolean {
-  if (!isObject(body) || typeof body.query !== "string") return false;
-  try {
-    const name = typeof body.operationName === "string" ? body.operationName : undefined;
-    return getOperationAST(parse(body.query), name)?.operation === "mutation";
-  } catch {
-    return false;
-  }
+/**
+ * The identity of a POST request that runs a mutation: what its Idempotency-Key stands for. null
+ * for anything else (keys sent with queries are ignored).
+ */
+export function mutationIdentity(
+  verdict: DocumentVerdict | null,
+  request: GraphQLHttpRequest,
+): { document: string; operationName: unknown; variables: unknown } | null {
+  const { body } = request;
+  if (request.method !== "POST" || verdict === null || !("facts" in verdict) || !isObject(body)) return null;
+  if (operationTypeOf(verdict.facts, body.operationName) !== "mutation") return null;
+  return { document: verdict.facts.canonical, operationName: body.operationName, variables: body.variables };
 }
 
 /**

@@ -9,20 +9,20 @@ import type { ApolloServer } from "@apollo/server";
 import { type AppServices, GatewayContext } from "../graphql/context.js";
 import type { DocumentGuard } from "../graphql/document-guard.js";
 import {
+  checkDocument,
   executeHttp,
   type GraphQLHttpAnswer,
   type GraphQLHttpRequest,
-  isMutation,
-  refusalOf,
+  mutationIdentity,
   withWarning,
 } from "../graphql/http-request.js";
 import {
   type IdempotencyOptions,
   IdempotencyStoreError,
   type IdempotentOutcome,
+  type RequestIdentity,
   runIdempotent,
 } from "../idempotency/idempotency.js";
-import { isObject, type JsonObject } from "../json.js";
 import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
 
 export interface GraphQLHandlerOptions {
@@ -68,30 +68,32 @@ export function createGraphQLHandler(
       }
     }
     const request = { method: req.method ?? "POST", headers: req.headers, search: url.search, body: parsed };
-    const refusal = refusalOf(options.documents, request);
-    if (refusal !== null) return sendJson(res, refusal.status, refusal.body);
+    const verdict = checkDocument(options.documents, request);
+    if (verdict !== null && "refusal" in verdict) {
+      return sendJson(res, verdict.refusal.status, verdict.refusal.body);
+    }
     const context = new GatewayContext(app, requestId);
     res.locals = context;
     const key = req.headers["idempotency-key"];
-    if (key === undefined || req.method !== "POST" || !isObject(parsed) || !isMutation(parsed)) {
-      return write(res, await executeHttp(api, request, context));
-    }
+    const identity = key === undefined ? null : mutationIdentity(verdict, request);
+    if (identity === null) return write(res, await executeHttp(api, request, context));
     const keyed = { ...options.idempotency, caller, key: String(key) };
-    return idempotent(api, { ...request, body: parsed }, context, res, keyed);
+    return idempotent(api, request, identity, context, res, keyed);
   };
 }
 
 // Private: a mutation sent with an Idempotency-Key runs at most once per caller and key.
 async function idempotent(
   api: ApolloServer<GatewayContext>,
-  request: GraphQLHttpRequest & { body: JsonObject },
+  request: GraphQLHttpRequest,
+  identity: RequestIdentity,
   context: GatewayContext,
   res: ServerResponse,
   options: IdempotencyOptions & { caller: string; key: string },
 ): Promise<void> {
   let outcome: IdempotentOutcome;
   try {
-    outcome = await runIdempotent(options, options.caller, options.key, request.body, {
+    outcome = await runIdempotent(options, options.caller, options.key, identity, {
       run: (recoverSince) => {
         context.effects.recoverSince = recoverSince;
         return executeHttp(api, request, context);

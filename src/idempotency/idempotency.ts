@@ -5,7 +5,6 @@
  * key with another request, or while the first still runs, is refused with a stable code.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { stripIgnoredCharacters } from "graphql";
 import type { IdempotencyStore, Reservation, StoredResponse } from "./store.js";
 
 /** 1 to 255 visible ASCII characters, as the IETF Idempotency-Key draft suggests for key values. */
@@ -39,10 +38,12 @@ export class IdempotencyStoreError extends Error {
   }
 }
 
-export interface GraphQLBody {
-  query?: unknown;
-  operationName?: unknown;
-  variables?: unknown;
+/** What a request is, as its key stands for it: told by the GraphQL layer, which parsed it. */
+export interface RequestIdentity {
+  /** The document without insignificant characters. */
+  document: string;
+  operationName: unknown;
+  variables: unknown;
 }
 
 export interface IdempotentRun {
@@ -64,14 +65,14 @@ export async function runIdempotent(
   options: IdempotencyOptions,
   scope: string,
   key: string,
-  body: GraphQLBody,
+  identity: RequestIdentity,
   request: IdempotentRun,
 ): Promise<IdempotentOutcome> {
   if (!KEY_PATTERN.test(key)) return { kind: "invalidKey" };
   const { store, leaseMs } = options;
   // Keys are stored hashed and scoped: one caller's key can never replay another caller's response.
   const scoped = sha256(`${scope}\u0000${key}`);
-  const fingerprint = fingerprintOf(body);
+  const fingerprint = fingerprintOf(identity);
   const holder = randomUUID();
   const reservation = await reserve(options, scoped, fingerprint, holder);
   if (reservation.kind === "replay") return { kind: "replayed", response: reservation.response };
@@ -136,19 +137,12 @@ async function reserve(
 }
 
 /**
- * The request's identity, independent of spelling: the document without insignificant characters,
- * and variables with their keys sorted, so a retry built by another JSON serializer still matches.
+ * The request's identity, independent of spelling: the canonical document, and variables with their
+ * keys sorted, so a retry built by another JSON serializer still matches.
  */
-export function fingerprintOf(body: GraphQLBody): string {
-  let document = body.query;
-  if (typeof document === "string") {
-    try {
-      document = stripIgnoredCharacters(document);
-    } catch {
-      // Not a valid document: compared as sent (it will fail the same way again).
-    }
-  }
-  return sha256(canonicalJson([document ?? null, body.operationName ?? null, body.variables ?? null]));
+export function fingerprintOf(identity: RequestIdentity): string {
+  const { document, operationName, variables } = identity;
+  return sha256(canonicalJson([document, operationName ?? null, variables ?? null]));
 }
 
 /** JSON with object keys sorted at every level. */
