@@ -195,13 +195,13 @@ function codeOf(error: GraphQLError): string {
 function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
   const listener: GraphQLRequestListener<GatewayContext> = {
     async didResolveOperation({ contextValue, operationName, operation }) {
-      contextValue.stats.operation = operationName ?? operation?.operation ?? null;
-      contextValue.stats.operationType = operation ? describeOperation(operation) : null;
+      const type = operation ? describeOperation(operation) : null;
+      contextValue.stats.resolved(operationName ?? operation?.operation ?? null, type);
     },
     async didEncounterErrors({ contextValue, errors }) {
       for (const error of errors) {
         const code = codeOf(error);
-        contextValue.stats.outcome ??= code;
+        contextValue.stats.failed(code);
         if (code === "INTERNAL_SERVER_ERROR") {
           const original = unwrapResolverError(error);
           log.error(

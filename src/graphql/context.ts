@@ -11,6 +11,7 @@ import type { PackageRecord } from "../domain/package.js";
 import type { CallOptions, CargoCompanyRecord, OmsCallRecord, OmsPort } from "../domain/ports.js";
 import type { TransitionConfig } from "../domain/shipment.js";
 import type { Metrics } from "../metrics.js";
+import { RequestStats } from "./request-stats.js";
 
 /** What lives as long as the process and every request shares. */
 export interface AppServices {
@@ -30,19 +31,6 @@ export interface AppServices {
   log: Logger;
 }
 
-export interface RequestStats {
-  operation: string | null;
-  /**
-   * The operation's type and root fields, e.g. "mutation updatePackageShipment": a metrics label
-   * bounded by the schema, unlike the operation names that clients choose.
-   */
-  operationType: string | null;
-  /** The business outcome of a mutation (union member), or the error code of a failed request. */
-  outcome: string | null;
-  /** The request's OMS calls, as the adapter reported them: logged as they are. */
-  omsCalls: OmsCallRecord[];
-}
-
 export interface RequestEffects {
   /**
    * True once a command of this request may have changed the OMS or got its verdict: only such
@@ -57,10 +45,10 @@ export interface RequestEffects {
 }
 
 export class GatewayContext {
-  readonly stats: RequestStats = { operation: null, operationType: null, outcome: null, omsCalls: [] };
+  readonly stats = new RequestStats();
   readonly callOptions: CallOptions = {
     onCall: (call) => {
-      this.stats.omsCalls.push(call);
+      this.stats.omsCall(call);
       this.app.countOmsCall(call);
     },
   };

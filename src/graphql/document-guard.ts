@@ -158,13 +158,21 @@ function factsOf(source: string, document: DocumentNode): DocumentFacts {
 }
 
 /**
- * The type of the operation a request runs, as graphql-js picks it: the named one, or the only
- * one when none is named; null when that is ambiguous or absent (Apollo then refuses the request).
+ * The operation a request runs, as graphql-js picks it: the named one, or the only one when none is
+ * named; null when that is ambiguous or absent (Apollo then refuses the request). Its name is ""
+ * when anonymous.
  */
-export function operationTypeOf(facts: DocumentFacts, operationName: unknown): OperationTypeNode | null {
-  if (typeof operationName === "string") return facts.operations.get(operationName) ?? null;
+export function operationOf(
+  facts: DocumentFacts,
+  operationName: unknown,
+): { name: string; type: OperationTypeNode } | null {
+  if (typeof operationName === "string") {
+    const type = facts.operations.get(operationName);
+    return type === undefined ? null : { name: operationName, type };
+  }
   if (facts.operations.size !== 1) return null;
-  return facts.operations.values().next().value ?? null;
+  const [only] = facts.operations;
+  return only === undefined ? null : { name: only[0], type: only[1] };
 }
 
 interface Size {

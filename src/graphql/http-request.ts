@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
 import { isObject } from "../json.js";
 import type { GatewayContext } from "./context.js";
-import { type DocumentGuard, type DocumentVerdict, operationTypeOf } from "./document-guard.js";
+import { type DocumentGuard, type DocumentVerdict, operationOf } from "./document-guard.js";
 
 /** One request as Apollo reads it. */
 export interface GraphQLHttpRequest {
@@ -46,11 +46,26 @@ export function checkDocument(documents: DocumentGuard, request: GraphQLHttpRequ
 export function mutationIdentity(
   verdict: DocumentVerdict | null,
   request: GraphQLHttpRequest,
-): { document: string; operationName: unknown; variables: unknown } | null {
+): MutationIdentity | null {
   const { body } = request;
   if (request.method !== "POST" || verdict === null || !("facts" in verdict) || !isObject(body)) return null;
-  if (operationTypeOf(verdict.facts, body.operationName) !== "mutation") return null;
-  return { document: verdict.facts.canonical, operationName: body.operationName, variables: body.variables };
+  const operation = operationOf(verdict.facts, body.operationName);
+  if (operation?.type !== "mutation") return null;
+  return {
+    document: verdict.facts.canonical,
+    operationName: body.operationName,
+    variables: body.variables,
+    operation: operation.name || "mutation",
+  };
+}
+
+export interface MutationIdentity {
+  document: string;
+  /** As the client sent it (part of the identity). */
+  operationName: unknown;
+  variables: unknown;
+  /** The operation run, as Apollo's log names it: its name, or "mutation" when anonymous. */
+  operation: string;
 }
 
 /**

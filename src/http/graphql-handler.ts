@@ -13,6 +13,7 @@ import {
   executeHttp,
   type GraphQLHttpAnswer,
   type GraphQLHttpRequest,
+  type MutationIdentity,
   mutationIdentity,
   withWarning,
 } from "../graphql/http-request.js";
@@ -20,7 +21,6 @@ import {
   type IdempotencyOptions,
   IdempotencyStoreError,
   type IdempotentOutcome,
-  type RequestIdentity,
   runIdempotent,
 } from "../idempotency/idempotency.js";
 import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
@@ -86,7 +86,7 @@ export function createGraphQLHandler(
 async function idempotent(
   api: ApolloServer<GatewayContext>,
   request: GraphQLHttpRequest,
-  identity: RequestIdentity,
+  identity: MutationIdentity,
   context: GatewayContext,
   res: ServerResponse,
   options: IdempotencyOptions & { caller: string; key: string },
@@ -107,15 +107,20 @@ async function idempotent(
       { requestId: context.requestId, err: error.cause },
       "idempotency store failed before the request ran",
     );
-    context.stats.outcome = "IDEMPOTENCY_STORE_UNAVAILABLE";
+    context.stats.failed("IDEMPOTENCY_STORE_UNAVAILABLE");
     const message = "The idempotency store is unavailable; the request was not run. Try again shortly.";
     return sendJson(res, 503, graphqlError(message, "IDEMPOTENCY_STORE_UNAVAILABLE"));
   }
-  answer(res, outcome, context);
+  answer(res, outcome, context, identity);
 }
 
 // Private: what each idempotency outcome answers.
-function answer(res: ServerResponse, outcome: IdempotentOutcome, context: GatewayContext) {
+function answer(
+  res: ServerResponse,
+  outcome: IdempotentOutcome,
+  context: GatewayContext,
+  identity: MutationIdentity,
+) {
   switch (outcome.kind) {
     case "fresh":
       if (context.effects.recoverSince !== null) res.setHeader("idempotent-recovered", "true");
@@ -127,16 +132,16 @@ function answer(res: ServerResponse, outcome: IdempotentOutcome, context: Gatewa
       );
       return write(res, withWarning(outcome.response, NOT_STORED_WARNING, { "idempotency-stored": "false" }));
     case "replayed":
-      context.stats.outcome = "replayed";
+      context.stats.replayed(identity.operation);
       res.setHeader("idempotent-replayed", "true");
       return write(res, outcome.response);
     case "invalidKey":
       return sendJson(res, 400, graphqlError(INVALID_KEY, "BAD_REQUEST"));
     case "reused":
-      context.stats.outcome = "IDEMPOTENCY_KEY_REUSED";
+      context.stats.failed("IDEMPOTENCY_KEY_REUSED");
       return sendJson(res, 422, graphqlError(KEY_REUSED, "IDEMPOTENCY_KEY_REUSED"));
     case "inProgress":
-      context.stats.outcome = "IDEMPOTENCY_KEY_IN_PROGRESS";
+      context.stats.failed("IDEMPOTENCY_KEY_IN_PROGRESS");
       return sendJson(res, 409, graphqlError(KEY_IN_PROGRESS, "IDEMPOTENCY_KEY_IN_PROGRESS"));
   }
 }

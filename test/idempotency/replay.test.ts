@@ -51,8 +51,10 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
 
     it("replays a single mutation's stored response without calling the OMS", async () => {
       const headers = { ...CALLER_A, "idempotency-key": newKey() };
-      const first = await single(gw.h, input(2001, "IDEM-1"), headers);
+      const firstId = `idem-first-${store}`;
+      const first = await single(gw.h, input(2001, "IDEM-1"), { ...headers, "x-request-id": firstId });
       expectFresh(first);
+      const firstLine = await requestLine(gw.h, firstId);
       expect(first.body).toStrictEqual({
         data: {
           updatePackageShipment: {
@@ -70,6 +72,9 @@ describe.each([{ store: "memory" }, { store: "Redis" }])(
         expectReplayOf(again, first);
         const line = await requestLine(gw.h, requestId);
         expect(line.outcome).toBe("replayed");
+        // Apollo did not run, but the line names the operation replayed, as the first run's did.
+        expect(line.operation).toBe(firstLine.operation);
+        expect(line.operation).toMatch(/\w/);
         expect(line.oms).toStrictEqual([]);
       }
       expect(gw.h.sim.requests).toHaveLength(1);

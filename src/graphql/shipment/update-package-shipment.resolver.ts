@@ -22,7 +22,7 @@ export class UpdatePackageShipmentResolver {
     const path = ["input"];
     const prepared = prepare(input, path);
     const result = prepared instanceof ValidationError ? prepared : await execute(ctx, prepared, path);
-    ctx.stats.outcome = ctx.recordResult("updatePackageShipment", result);
+    ctx.stats.answered(ctx.recordResult("updatePackageShipment", result));
     return result;
   }
 

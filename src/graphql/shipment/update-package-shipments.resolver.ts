@@ -50,7 +50,7 @@ export class UpdatePackageShipmentsResolver {
           return item;
         }),
       );
-      ctx.stats.outcome = progress.summary();
+      ctx.stats.answered(progress.summary());
       return items;
     } finally {
       deadline.dispose();
