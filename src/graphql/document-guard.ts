@@ -157,24 +157,6 @@ function factsOf(source: string, document: DocumentNode): DocumentFacts {
   return { operations, canonical: stripIgnoredCharacters(source) };
 }
 
-/**
- * The operation a request runs, as graphql-js picks it: the named one, or the only one when none is
- * named; null when that is ambiguous or absent (Apollo then refuses the request). Its name is ""
- * when anonymous.
- */
-export function operationOf(
-  facts: DocumentFacts,
-  operationName: unknown,
-): { name: string; type: OperationTypeNode } | null {
-  if (typeof operationName === "string") {
-    const type = facts.operations.get(operationName);
-    return type === undefined ? null : { name: operationName, type };
-  }
-  if (facts.operations.size !== 1) return null;
-  const [only] = facts.operations;
-  return only === undefined ? null : { name: only[0], type: only[1] };
-}
-
 interface Size {
   /** Fields selected, fragments expanded wherever they are spread. */
   fields: number;

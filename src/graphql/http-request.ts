@@ -5,9 +5,10 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
+import type { OperationTypeNode } from "graphql";
 import { isObject } from "../json.js";
 import type { GatewayContext } from "./context.js";
-import { type DocumentGuard, type DocumentVerdict, operationOf } from "./document-guard.js";
+import type { DocumentFacts, DocumentGuard, DocumentVerdict } from "./document-guard.js";
 
 /** One request as Apollo reads it. */
 export interface GraphQLHttpRequest {
@@ -150,3 +151,21 @@ const SIMPLE_CONTENT_TYPES = new Set([
   "multipart/form-data",
   "text/plain",
 ]);
+
+/**
+ * The operation a request runs, as graphql-js picks it: the named one, or the only one when none is
+ * named; null when that is ambiguous or absent (Apollo then refuses the request). Its name is ""
+ * when anonymous.
+ */
+export function operationOf(
+  facts: DocumentFacts,
+  operationName: unknown,
+): { name: string; type: OperationTypeNode } | null {
+  if (typeof operationName === "string") {
+    const type = facts.operations.get(operationName);
+    return type === undefined ? null : { name: operationName, type };
+  }
+  if (facts.operations.size !== 1) return null;
+  const [only] = facts.operations;
+  return only === undefined ? null : { name: only[0], type: only[1] };
+}

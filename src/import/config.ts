@@ -12,6 +12,12 @@ export interface ImportConfig {
   apiKey: string | null;
   /** Inputs per bulk call. */
   chunkSize: number;
+  /**
+   * Bulk calls in flight at once. Two keep the gateway's command slots busy across a chunk's end (the
+   * next chunk's package reads overlap the last commands of the one before); the gateway's
+   * BULK_CONCURRENCY still bounds what reaches the OMS.
+   */
+  chunksInFlight: number;
   /** Deadline of one bulk call, in ms. */
   timeoutMs: number;
   /** Rounds over the rows known not applied within one run, the first included. */
@@ -32,7 +38,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const DEFAULT_GATEWAY_URL = "http://127.0.0.1:4000/graphql";
 
 /**
- * Reads IMPORT_GATEWAY_URL, IMPORT_API_KEY, IMPORT_CHUNK_SIZE, IMPORT_TIMEOUT_MS,
+ * Reads IMPORT_GATEWAY_URL, IMPORT_API_KEY, IMPORT_CHUNK_SIZE, IMPORT_CHUNKS_IN_FLIGHT, IMPORT_TIMEOUT_MS,
  * IMPORT_RETRY_ATTEMPTS and IMPORT_RETRY_DELAY_MS from `env` (the process environment, handed over
  * whole by main.ts, or a literal in tests).
  * @throws ImportConfigError listing every invalid value
@@ -45,6 +51,7 @@ export function loadImportConfig(env: Env): ImportConfig {
     gatewayUrl: readGatewayUrl(env, problems),
     apiKey: env.IMPORT_API_KEY?.trim() || null,
     chunkSize: int("IMPORT_CHUNK_SIZE", 100, 1, 10_000),
+    chunksInFlight: int("IMPORT_CHUNKS_IN_FLIGHT", 2, 1, 8),
     timeoutMs: int("IMPORT_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
     retryAttempts: int("IMPORT_RETRY_ATTEMPTS", 5, 1, 20),
     retryDelayMs: int("IMPORT_RETRY_DELAY_MS", 1_000, 0, 60_000),

@@ -44,6 +44,7 @@ export class JournalError extends Error {
 }
 
 export class Journal {
+  private tail: Promise<void> = Promise.resolve();
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
@@ -113,11 +114,18 @@ export class Journal {
     await this.handle.close();
   }
 
-  private async write(lines: Line[]): Promise<void> {
-    if (lines.length === 0) return;
-    await this.handle.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
-    await this.handle.datasync();
-    for (const line of lines) apply(this.rows, this.chunks, line);
+  // Private: writes one after another, in the order asked, even with several chunks in flight: a
+  // line is applied in memory only once it is on disk, and no write can overtake one before it.
+  private write(lines: Line[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    const written = this.tail.then(async () => {
+      await this.handle.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+      await this.handle.datasync();
+      for (const line of lines) apply(this.rows, this.chunks, line);
+    });
+    // A failed write fails its caller; the writes after it still run.
+    this.tail = written.catch(() => undefined);
+    return written;
   }
 }
 

@@ -26,6 +26,7 @@ export interface RoundParts {
   journal: Journal;
   client: GatewayClient;
   chunkSize: number;
+  chunksInFlight: number;
   header: Header;
   progress: ProgressReporter;
   interrupt: AbortSignal;
@@ -97,18 +98,40 @@ export class Round {
     }
     toSend.push(...(await this.verify(toVerify)));
     toSend.sort((a, b) => a.row.line - b.row.line);
-    for (let i = 0; i < toSend.length; i += this.parts.chunkSize) {
-      if (this.interrupt.aborted) return;
-      const chunk = toSend.slice(i, i + this.parts.chunkSize);
+    await this.sendAll(toSend);
+  }
+
+  // Private: chunks in file order, `chunksInFlight` at a time; once interrupted, no chunk is started.
+  // The first chunk goes alone: a refusal that would meet every chunk (credentials, a chunk too large)
+  // then stops the import before anything else is sent.
+  private async sendAll(rows: readonly Work[]): Promise<void> {
+    let next = 0;
+    let failed = false;
+    const sendNext = () => {
+      const chunk = rows.slice(next, next + this.parts.chunkSize);
+      next += chunk.length;
       const attempts = chunk.map((w) => this.journal.rows.get(w.row.key)?.attempts ?? 0);
-      await this.send(
+      return this.send(
         chunkKey(
           chunk.map((w) => w.input),
           attempts,
         ),
         chunk,
       );
-    }
+    };
+    const more = () => next < rows.length && !this.interrupt.aborted && !failed;
+    if (more()) await sendNext();
+    const worker = async () => {
+      while (more()) {
+        await sendNext().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
+      }
+    };
+    // Every worker ends before the round does: none may write to the journal once it is closed.
+    const ended = await Promise.allSettled(Array.from({ length: this.parts.chunksInFlight }, worker));
+    for (const end of ended) if (end.status === "rejected") throw end.reason;
   }
 
   /** Reads the packages; rows they show applied are done, the others are returned to be sent. */

@@ -28,7 +28,7 @@ export interface ImportOptions {
   config: ImportConfig;
   stdout: { write(text: string): unknown };
   stderr: ProgressStream;
-  /** Aborted to stop after the chunk in flight. */
+  /** Aborted to stop after the chunks in flight. */
   interrupt: AbortSignal;
   retry?: RetryPolicy;
   progress?: ProgressOptions;
@@ -128,8 +128,18 @@ async function sendOrCheck(parts: RunParts): Promise<Ending> {
   );
   progress.begin(rows.length - work.length);
   const verifyUnknown = journal.setAside !== null;
-  const chunkSize = config.chunkSize;
-  const round = new Round({ journal, client, chunkSize, header, progress, interrupt, stats, verifyUnknown });
+  const { chunkSize, chunksInFlight } = config;
+  const round = new Round({
+    journal,
+    client,
+    chunkSize,
+    chunksInFlight,
+    header,
+    progress,
+    interrupt,
+    stats,
+    verifyUnknown,
+  });
   const retry = options.retry ?? {
     attempts: config.retryAttempts,
     baseDelayMs: config.retryDelayMs,

@@ -1,5 +1,5 @@
 /**
- * SIGINT and SIGTERM: the first lets the chunk in flight finish and be journaled; a second one
+ * SIGINT and SIGTERM: the first lets the chunks in flight finish and be journaled; a second one
  * leaves at once, which is safe too: the next run asks the gateway about that chunk, or reads its
  * packages.
  */
@@ -30,7 +30,7 @@ export function listenForStop(stderr: { write(text: string): unknown }): StopReq
     if (stoppedBy === null) {
       stoppedBy = signal;
       stoppedAt = now;
-      stderr.write(`\n${signal}: stopping after the chunk in flight (send it again to stop at once).\n`);
+      stderr.write(`\n${signal}: stopping after the chunks in flight (send it again to stop at once).\n`);
       interrupt.abort();
     } else if (now - stoppedAt > SAME_KEYPRESS_MS) {
       process.exit(SIGNAL_EXIT[signal] ?? 1);

@@ -15,10 +15,11 @@ Environment:
   IMPORT_GATEWAY_URL     the gateway's /graphql URL (default http://127.0.0.1:4000/graphql)
   IMPORT_API_KEY         sent as "Authorization: Bearer <key>"
   IMPORT_CHUNK_SIZE      rows per call (default 100)
+  IMPORT_CHUNKS_IN_FLIGHT calls at once after the first (default 2)
   IMPORT_TIMEOUT_MS      deadline of one call (default 120000)
   IMPORT_RETRY_ATTEMPTS  rounds over rows not applied yet, within one run (default 5)
   IMPORT_RETRY_DELAY_MS  wait before the second round, doubled after each (default 1000)
 
 Exit: 0 all done; 1 rows to fix or not sent yet (run again), also after SIGINT/SIGTERM, which stop
-after the chunk in flight (a second signal stops at once); 2 usage, file or configuration error.
+after the chunks in flight (a second signal stops at once); 2 usage, file or configuration error.
 `;
