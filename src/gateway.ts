@@ -7,6 +7,7 @@ import type { ApolloServer } from "@apollo/server";
 import type { Config } from "./config.js";
 import { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
 import { Limiter } from "./domain/limiter.js";
+import { TrackingUrls } from "./domain/tracking-urls.js";
 import { createApollo } from "./graphql/apollo.js";
 import type { AppServices, GatewayContext } from "./graphql/context.js";
 import { DocumentGuard } from "./graphql/document-guard.js";
@@ -124,6 +125,7 @@ function createServices(config: Config, transport: OmsTransport, log: Logger): A
           log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
       },
     ),
+    trackingUrls: new TrackingUrls(config.trackingUrls),
     bulkLimiter,
     bulkMaxItems: config.bulk.maxItems,
     clockSkewMs: config.oms.clockSkewMs,
