@@ -161,7 +161,8 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
     waitMs: Math.min(config.oms.timeoutMs * 2, 25_000),
   };
   const servers: ApolloServer<GatewayContext>[] = [];
-  const handlerOf = async (schema: Parameters<typeof createApollo>[0]["schema"], landingPage: boolean) => {
+  type ApolloParts = Parameters<typeof createApollo>[0];
+  const handlerOf = async (schema: ApolloParts["schema"], landingPage: ApolloParts["landingPage"]) => {
     // One per schema: the same text may be valid on /subgraph and not on /graphql.
     const documents = new DocumentGuard(config.limits, (check, result) =>
       app.metrics.documentChecks.inc({ check, result }),
@@ -180,9 +181,10 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
     servers.push(api);
     return createGraphQLHandler(api, app, { maxBodyBytes: config.maxBodyBytes, idempotency, documents });
   };
-  const publicHandler = await handlerOf(publicSchema(), true);
+  const callersMustAuthenticate = config.apiKeys.length > 0 || config.jwt !== null;
+  const publicHandler = await handlerOf(publicSchema(), { callersMustAuthenticate });
   const subgraphHandler = config.subgraph.enabled
-    ? await handlerOf(subgraphSchema(config.subgraph.maxEntityRepresentations), false)
+    ? await handlerOf(subgraphSchema(config.subgraph.maxEntityRepresentations), null)
     : null;
   return { publicHandler, subgraphHandler, servers };
 }
