@@ -2,13 +2,19 @@
  * The README's advice to frontends stays true: its TypeScript snippets are code of the frontend
  * example (which CI compiles), its codegen configuration is the one this repository generates the
  * example's client with, and Apollo Client's `possibleTypes` is the generated object, holding every
- * member of every union and interface of the committed schema.
+ * member of every union and interface of the committed schema. Every operation the README shows is
+ * valid against the schema, and its curl commands run.
  */
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSchema, isInterfaceType, isUnionType } from "graphql";
-import { describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { buildSchema, isInterfaceType, isUnionType, Kind, parse, validate } from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import generated from "../schema/client/possible-types.js";
+import { type Harness, startHarness } from "./helpers/harness.js";
+
+const run = promisify(execFile);
 
 const README = readFileSync("README.md", "utf8");
 const EXAMPLE_SOURCES = "examples/frontend/src";
@@ -84,5 +90,50 @@ describe("schema/client/possible-types.ts", () => {
     expect(sorted(generated.possibleTypes)).toStrictEqual(sorted(expected));
     expect(generated.possibleTypes.MutationError).toContain("CommandFailed");
     expect(generated.possibleTypes.UpdatePackageShipmentsItem).toContain("CommandFailed");
+  });
+});
+
+describe("README operations and commands", () => {
+  const schema = buildSchema(readFileSync("schema/schema.graphql", "utf8"));
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("every GraphQL operation it shows is valid against schema/schema.graphql", () => {
+    const documents = blocks(README, "graphql").map((text) => parse(text));
+    const operations = documents.filter((d) =>
+      d.definitions.every((x) => x.kind === Kind.OPERATION_DEFINITION),
+    );
+    // The rest are SDL: the union in the introduction and the federation examples.
+    expect(operations.length).toBeGreaterThanOrEqual(4);
+    for (const document of operations) expect(validate(schema, document)).toStrictEqual([]);
+  });
+
+  it("every curl command to /graphql runs and gets data without errors", async () => {
+    const commands = blocks(README, "sh")
+      .flatMap((block) => block.split(/\n(?=curl )/))
+      .filter((text) => text.startsWith("curl ") && text.includes("127.0.0.1:4000/graphql"));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const command of commands) {
+      const { stdout } = await run("sh", ["-c", command.replaceAll("http://127.0.0.1:4000", h.url)]);
+      const answer = JSON.parse(stdout) as { data?: unknown; errors?: unknown };
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data).toBeTruthy();
+    }
+  });
+
+  it("the tracking link example answers what the README shows", async () => {
+    const tracking = blocks(section("Cargo companies"), "graphql").find((b) => b.includes("query Tracking"));
+    const [shown] = blocks(section("Cargo companies"), "json");
+
+    const res = await h.gql<{ package: { shipment: unknown } }, Record<string, never>>(tracking ?? "", {});
+
+    expect(res.body.data?.package.shipment).toStrictEqual(JSON.parse(shown ?? "null"));
   });
 });
