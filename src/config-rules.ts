@@ -1,10 +1,12 @@
 /**
  * Rules of the configuration that stand on their own: the default body limit, the length of
- * production secrets, and the OMS transition and status maps. config.ts applies them.
+ * production secrets, the OMS transition and status maps, and the carrier tracking URL templates.
+ * config.ts applies them.
  */
-import { pairs } from "./config-values.js";
+import { pairs, withoutCredentials } from "./config-values.js";
 import { PACKAGE_STATUSES, type PackageStatus } from "./domain/package.js";
 import type { TransitionConfig } from "./domain/shipment.js";
+import { TRACKING_NUMBER_PLACEHOLDER, type TrackingUrlOverrides } from "./domain/tracking-urls.js";
 
 export const BODY_BYTES_PER_BULK_ITEM = 2_048;
 export const BODY_BYTES_FOR_DOCUMENT = 64_000;
@@ -89,4 +91,62 @@ export function parseStatusMap(raw: string, problems: string[]): Map<string, Pac
 
 function knownStatuses(): string {
   return PACKAGE_STATUSES.filter((s) => s !== "other").join(", ");
+}
+
+const TRACKING = "CARRIER_TRACKING_URLS";
+
+/**
+ * `yurtici=https://…?code={trackingNumber};id:7=https://…/{trackingNumber}`: pairs separated by `;`
+ * (templates hold `,` and `=` in their queries, so the pair splits at its first `=`), each keyed by a
+ * `shipping_company` code or `id:<cargo company id>`.
+ */
+export function parseTrackingUrls(raw: string, problems: string[]): TrackingUrlOverrides {
+  const byCode = new Map<string, string>();
+  const byId = new Map<number, string>();
+  for (const item of raw.split(";")) {
+    if (item.trim() === "") continue;
+    const at = item.indexOf("=");
+    const key = (at < 0 ? item : item.slice(0, at)).trim();
+    const template = at < 0 ? "" : item.slice(at + 1).trim();
+    const problem = at < 0 ? `"${key}" needs the form code=template` : templateProblem(key, template);
+    const id = /^id:\d+$/i.test(key) ? Number(key.slice(3)) : null;
+    const code = key.toLowerCase();
+    if (problem !== null) {
+      problems.push(`${TRACKING}: ${problem}.`);
+    } else if (id === null ? byCode.has(code) : byId.has(id)) {
+      problems.push(`${TRACKING}: "${key}" is given twice.`);
+    } else if (id === null) {
+      byCode.set(code, template);
+    } else {
+      byId.set(id, template);
+    }
+  }
+  return { byCode, byId };
+}
+
+// Private: a template becomes a link in someone's browser, so it must be an http(s) URL once filled
+// in (never javascript: or a relative path), and carry the number somewhere.
+function templateProblem(key: string, template: string): string | null {
+  if (/^id:/i.test(key)) {
+    const id = Number(key.slice(3));
+    if (!/^id:\d+$/i.test(key) || !Number.isSafeInteger(id) || id <= 0) {
+      return `"${key}" must be id: and a positive cargo company id`;
+    }
+  } else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(key)) {
+    return `"${key}" is not a shipping_company code (letters, digits, _ . -) nor id:<cargo company id>`;
+  }
+  if (!template.includes(TRACKING_NUMBER_PLACEHOLDER)) {
+    return `the template for "${key}" must contain ${TRACKING_NUMBER_PLACEHOLDER}, got "${withoutCredentials(template)}"`;
+  }
+  const filled = template.replaceAll(TRACKING_NUMBER_PLACEHOLDER, "0");
+  const url = URL.canParse(filled) ? new URL(filled) : null;
+  if (
+    url === null ||
+    (url.protocol !== "https:" && url.protocol !== "http:") ||
+    url.username ||
+    url.password
+  ) {
+    return `the template for "${key}" must be an http(s) URL without credentials, got "${withoutCredentials(template)}"`;
+  }
+  return null;
 }

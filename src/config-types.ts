@@ -3,6 +3,7 @@
  */
 import type { PackageStatus } from "./domain/package.js";
 import type { TransitionConfig } from "./domain/shipment.js";
+import type { TrackingUrlOverrides } from "./domain/tracking-urls.js";
 import type { QueryLimits } from "./graphql/limits.js";
 
 export type NodeEnv = "development" | "production" | "test";
@@ -60,6 +61,8 @@ export interface Config {
     /** A JSON catalogue used instead of the OMS list. */
     file: string | null;
   };
+  /** CARRIER_TRACKING_URLS: templates replacing or adding to the defaults, by code or company id. */
+  trackingUrls: TrackingUrlOverrides;
   subgraph: {
     enabled: boolean;
     maxEntityRepresentations: number;

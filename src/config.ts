@@ -3,7 +3,13 @@
  * collected, and start-up is refused with the whole list rather than the first mistake.
  */
 
-import { defaultMaxBodyBytes, parseStatusMap, parseTransitions, shortSecrets } from "./config-rules.js";
+import {
+  defaultMaxBodyBytes,
+  parseStatusMap,
+  parseTrackingUrls,
+  parseTransitions,
+  shortSecrets,
+} from "./config-rules.js";
 import type { Config, JwtConfig, NodeEnv, OmsConfig } from "./config-types.js";
 import { deepFreeze, type Env, Parser, withoutCredentials } from "./config-values.js";
 import type { TransitionConfig } from "./domain/shipment.js";
@@ -67,11 +73,8 @@ export function loadConfig(env: Env): Config {
     http: { maxConnections: p.int("MAX_CONNECTIONS", 1_000, 1, 1_000_000), ...timeouts },
     metrics: { token: access.metricsToken, port: metricsPort },
     shutdownGraceMs: p.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
-    cargoCompanies: {
-      ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
-      maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,
-      file: env.CARGO_COMPANIES_FILE?.trim() || null,
-    },
+    cargoCompanies: readCargoCompanies(env, p),
+    trackingUrls: parseTrackingUrls(env.CARRIER_TRACKING_URLS ?? "", problems),
     subgraph: {
       enabled: access.subgraphEnabled,
       maxEntityRepresentations: p.int("MAX_ENTITY_REPRESENTATIONS", 1000, 1, 100_000),
@@ -155,6 +158,14 @@ function readOms(env: Env, p: Parser, problems: string[], baseUrl: string | null
     breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
     readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
     clockSkewMs: p.int("OMS_CLOCK_SKEW_MS", 2_000, 0, 60_000),
+  };
+}
+
+function readCargoCompanies(env: Env, p: Parser): Config["cargoCompanies"] {
+  return {
+    ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
+    maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,
+    file: env.CARGO_COMPANIES_FILE?.trim() || null,
   };
 }
 

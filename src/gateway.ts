@@ -7,6 +7,7 @@ import type { ApolloServer } from "@apollo/server";
 import type { Config } from "./config.js";
 import { CargoCompanyCatalogue } from "./domain/cargo-company-catalogue.js";
 import { Limiter } from "./domain/limiter.js";
+import { TrackingUrls } from "./domain/tracking-urls.js";
 import { createApollo } from "./graphql/apollo.js";
 import type { AppServices, GatewayContext } from "./graphql/context.js";
 import { DocumentGuard } from "./graphql/document-guard.js";
@@ -124,6 +125,7 @@ function createServices(config: Config, transport: OmsTransport, log: Logger): A
           log.warn({ err, ageMs }, "cargo company refresh failed; serving the last good list"),
       },
     ),
+    trackingUrls: new TrackingUrls(config.trackingUrls),
     bulkLimiter,
     bulkMaxItems: config.bulk.maxItems,
     clockSkewMs: config.oms.clockSkewMs,
@@ -159,7 +161,8 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
     waitMs: Math.min(config.oms.timeoutMs * 2, 25_000),
   };
   const servers: ApolloServer<GatewayContext>[] = [];
-  const handlerOf = async (schema: Parameters<typeof createApollo>[0]["schema"], landingPage: boolean) => {
+  type ApolloParts = Parameters<typeof createApollo>[0];
+  const handlerOf = async (schema: ApolloParts["schema"], landingPage: ApolloParts["landingPage"]) => {
     // One per schema: the same text may be valid on /subgraph and not on /graphql.
     const documents = new DocumentGuard(config.limits, (check, result) =>
       app.metrics.documentChecks.inc({ check, result }),
@@ -178,9 +181,10 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
     servers.push(api);
     return createGraphQLHandler(api, app, { maxBodyBytes: config.maxBodyBytes, idempotency, documents });
   };
-  const publicHandler = await handlerOf(publicSchema(), true);
+  const callersMustAuthenticate = config.apiKeys.length > 0 || config.jwt !== null;
+  const publicHandler = await handlerOf(publicSchema(), { callersMustAuthenticate });
   const subgraphHandler = config.subgraph.enabled
-    ? await handlerOf(subgraphSchema(config.subgraph.maxEntityRepresentations), false)
+    ? await handlerOf(subgraphSchema(config.subgraph.maxEntityRepresentations), null)
     : null;
   return { publicHandler, subgraphHandler, servers };
 }

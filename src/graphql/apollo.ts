@@ -11,7 +11,6 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import {
   GraphQLError,
   type GraphQLFormattedError,
@@ -25,6 +24,7 @@ import type { GatewayContext } from "./context.js";
 import type { DocumentGuard } from "./document-guard.js";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "./example.js";
 import { type JitOptions, jitGateway } from "./jit-executor.js";
+import { sandboxLandingPage } from "./landing-page.js";
 import { limitCode, limitRules, type QueryLimits } from "./limits.js";
 import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
 import { operationTypesRule } from "./operation-types-rule.js";
@@ -32,8 +32,8 @@ import { operationTypesRule } from "./operation-types-rule.js";
 export interface ApolloOptions {
   schema: GraphQLSchema;
   production: boolean;
-  /** Apollo Sandbox on GET text/html (never in production). */
-  landingPage: boolean;
+  /** Apollo Sandbox on GET text/html (never in production); null: none. */
+  landingPage: { callersMustAuthenticate: boolean } | null;
   maxMutationFields: number;
   limits: QueryLimits;
   /** Checked before this server sees a document; told of the documents it refuses. */
@@ -77,14 +77,12 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
       ApolloServerPluginInlineTraceDisabled(),
       // No cache hints are used, and the plugin would wrap every field resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
-      options.production || !options.landingPage
+      options.production || options.landingPage === null
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({
-            embed: { endpointIsEditable: false },
+        : sandboxLandingPage({
             document: EXAMPLE_OPERATION,
             variables: EXAMPLE_VARIABLES,
-            includeCookies: false,
-            footer: false,
+            ...options.landingPage,
           }),
       bookkeeping(options.log),
       rememberRefusals(options.documents),

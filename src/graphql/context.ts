@@ -10,6 +10,7 @@ import type { Limiter } from "../domain/limiter.js";
 import type { PackageRecord } from "../domain/package.js";
 import type { CallOptions, CargoCompanyRecord, OmsCallRecord, OmsPort } from "../domain/ports.js";
 import type { TransitionConfig } from "../domain/shipment.js";
+import type { TrackingUrls } from "../domain/tracking-urls.js";
 import type { Metrics } from "../metrics.js";
 import { RequestStats } from "./request-stats.js";
 
@@ -18,6 +19,8 @@ export interface AppServices {
   oms: OmsPort;
   transitions: TransitionConfig;
   catalogue: CargoCompanyCatalogue;
+  /** Carrier tracking URL templates (defaults and CARRIER_TRACKING_URLS). */
+  trackingUrls: TrackingUrls;
   /** Bounds bulk commands in flight across the whole process (BULK_CONCURRENCY). */
   bulkLimiter: Limiter;
   bulkMaxItems: number;

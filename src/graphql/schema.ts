@@ -10,11 +10,13 @@ import { PackageResolver } from "./package/package.resolver.js";
 import { ShipmentResolver } from "./shipment/shipment.resolver.js";
 import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
 import { UpdatePackageShipmentsResolver } from "./shipment/update-package-shipments.resolver.js";
+import { TrackingUrlResolver } from "./tracking/tracking-url.resolver.js";
 
 export const resolvers = [
   PackageResolver,
   CargoCompanyResolver,
   ShipmentResolver,
+  TrackingUrlResolver,
   UpdatePackageShipmentResolver,
   UpdatePackageShipmentsResolver,
 ] as const;

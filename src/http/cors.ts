@@ -1,12 +1,33 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+/**
+ * What a page may send: credentials and JSON, Apollo's CSRF and operation-name headers, Apollo
+ * Client's name/version headers (`clientAwareness`), W3C trace context from a browser tracer, and
+ * our own request id and Idempotency-Key.
+ */
 const ALLOWED_HEADERS = [
   "authorization",
   "content-type",
   "apollo-require-preflight",
   "x-apollo-operation-name",
+  "apollographql-client-name",
+  "apollographql-client-version",
+  "traceparent",
+  "tracestate",
   "idempotency-key",
   "x-request-id",
+].join(", ");
+
+/**
+ * Response headers a page may read beyond the CORS-safelisted ones: the request id to quote in a
+ * support ticket, what the Idempotency-Key layer did with a mutation, and when to retry a 503.
+ */
+const EXPOSED_HEADERS = [
+  "x-request-id",
+  "idempotent-replayed",
+  "idempotent-recovered",
+  "idempotency-stored",
+  "retry-after",
 ].join(", ");
 
 /**
@@ -20,7 +41,7 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
   const permitted = origin !== undefined && allowed.includes(origin);
   if (permitted) {
     res.setHeader("access-control-allow-origin", origin);
-    res.setHeader("access-control-expose-headers", "x-request-id");
+    res.setHeader("access-control-expose-headers", EXPOSED_HEADERS);
   }
   if (req.method !== "OPTIONS") return true;
   if (permitted) {

@@ -1,36 +1,42 @@
 /**
- * What a developer's browser gets from GET /graphql: outside production, Apollo Sandbox's landing page
- * served by this gateway and configured for this endpoint and the example operation; in production,
- * no landing page at all. The Sandbox application itself comes from Apollo's CDN, which the test
- * browser never reaches (only loopback resolves), so these tests look at what our server serves and
- * configures.
+ * What a developer's browser gets from GET /graphql: outside production, our landing page that embeds
+ * Apollo Sandbox from Apollo's CDN; in production, no landing page at all. The test browser resolves
+ * only loopback, so Apollo's CDN is out of reach as on an offline machine: the page must say so and
+ * offer a curl command, and that command must work when run. The case where the CDN answers is played
+ * with a stand-in for Sandbox's loader script, served at its real URL by the browser's own routing.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "../../src/graphql/example.js";
+import { CURL_KEY_VARIABLE, SANDBOX_SCRIPT_URL } from "../../src/graphql/landing-page.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { describeInBrowser, launchBrowser, newContext } from "./browser.js";
 
-/** Where the landing page loads Apollo's code and fonts from; nothing else may be off our server. */
-const THIRD_PARTY_HOSTS = [
-  "embeddable-sandbox.cdn.apollographql.com",
-  "apollo-server-landing-page.cdn.apollographql.com",
-  "fonts.googleapis.com",
-  "fonts.gstatic.com",
-];
+const run = promisify(execFile);
+const SANDBOX_HOST = new URL(SANDBOX_SCRIPT_URL).host;
 
-interface SandboxConfig {
-  target: string;
-  initialState: { document?: string; variables?: unknown; headers?: unknown; includeCookies?: boolean };
-  endpointIsEditable: boolean;
-  runtime: string;
-}
+const EXAMPLE_COMMAND = {
+  transition_id: 41,
+  awb_number: "AR-2026-0001",
+  cargo_company: 2,
+  query_number: "Q-0001",
+};
 
-/** The two globals the landing page's inline script defines before it hands over to the CDN code. */
-interface LandingPageGlobals {
-  initialEndpoint?: string;
-  embeddedSandboxConfig?: SandboxConfig;
-}
+const EXAMPLE_ANSWER = {
+  data: {
+    updatePackageShipment: {
+      __typename: "ShipmentUpdated",
+      shipment: {
+        trackingNumber: "AR-2026-0001",
+        queryNumber: "Q-0001",
+        cargoCompany: { id: "2", name: "Aras Kargo" },
+      },
+      package: { id: "1001", status: "PACKED" },
+    },
+  },
+};
 
 interface PageLog {
   failed: Array<{ url: string; error: string }>;
@@ -48,6 +54,18 @@ function watch(page: Page): PageLog {
   return log;
 }
 
+/** Runs the page's curl command in a shell, as a developer would paste it. */
+async function runCurl(command: string, env: Record<string, string> = {}): Promise<unknown> {
+  const { stdout } = await run("sh", ["-c", command], { env: { PATH: process.env.PATH ?? "", ...env } });
+  return JSON.parse(stdout);
+}
+
+/** Waits until the page decided: the Sandbox loaded, or the offline help is shown. */
+async function settled(page: Page): Promise<string | null> {
+  await page.waitForSelector("body:not([data-sandbox='loading'])", { state: "attached" });
+  return page.locator("body").getAttribute("data-sandbox");
+}
+
 describeInBrowser("GET /graphql in a browser", () => {
   let browser: Browser;
 
@@ -59,7 +77,7 @@ describeInBrowser("GET /graphql in a browser", () => {
     await browser?.close();
   });
 
-  describe("outside production: Apollo Sandbox", () => {
+  describe("outside production, without Apollo's CDN (this machine's natural case)", () => {
     let h: Harness;
     let context: BrowserContext;
     let page: Page;
@@ -84,96 +102,155 @@ describeInBrowser("GET /graphql in a browser", () => {
       await context?.close();
     });
 
-    it("serves Apollo's landing page as HTML with status 200", async () => {
+    it("says Sandbox could not be loaded from Apollo's CDN and shows a curl command for this gateway", async () => {
       const response = await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
 
       expect(response?.status()).toBe(200);
       expect(response?.headers()["content-type"]).toMatch(/^text\/html/);
-      expect(response?.url()).toBe(`${h.url}/graphql`);
-      expect(await page.title()).toBe("Apollo Server");
-      // The page's own offline notice, from our HTML: what a developer sees when the CDN is out of reach.
-      await expect(page.locator(".fallback h1").textContent()).resolves.toBe("Welcome to Apollo Server");
-      expect(await page.locator("#embeddableSandbox").count()).toBe(1);
-      expect(await page.locator("script[src]").getAttribute("src")).toMatch(
-        /^https:\/\/embeddable-sandbox\.cdn\.apollographql\.com\/.+\/embeddable-sandbox\.umd\.production\.min\.js/,
-      );
+      expect(await settled(page)).toBe("offline");
+      expect(await page.locator("#offline").isVisible()).toBe(true);
+      expect(await page.locator("#offline h1").textContent()).toBe("Apollo Sandbox could not be loaded");
+      expect(await page.locator("#offline").textContent()).toContain(`Apollo's CDN (${SANDBOX_HOST})`);
+      const curl = (await page.locator("#curl").textContent()) ?? "";
+      expect(curl.split("\n")[0]).toBe(`curl -s '${h.url}/graphql' \\`);
+      expect(curl).toContain("-H 'content-type: application/json'");
+      expect(curl).not.toContain("authorization");
+      expect(await page.locator("#curl-key").isVisible()).toBe(false);
+      expect(await page.locator("#endpoint").textContent()).toBe(`${h.url}/graphql`);
     });
 
-    it("configures the Sandbox for this endpoint, not editable, with the updatePackageShipment example", async () => {
+    it("the curl command runs the example against the demo data: one command reaches the OMS", async () => {
       await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
+      await settled(page);
+      const curl = (await page.locator("#curl").textContent()) ?? "";
 
-      const globals = await page.evaluate(() => {
-        const g = globalThis as unknown as LandingPageGlobals;
-        return { endpoint: g.initialEndpoint, config: g.embeddedSandboxConfig };
-      });
+      const answer = await runCurl(curl);
 
-      expect(globals.endpoint).toBe(`${h.url}/graphql`);
-      expect(globals.config).toMatchObject({
-        target: "#embeddableSandbox",
-        endpointIsEditable: false,
-        initialState: { document: EXAMPLE_OPERATION, variables: EXAMPLE_VARIABLES, includeCookies: false },
-      });
-      expect(globals.config?.initialState.document).toContain("updatePackageShipment(input: $input)");
-      expect(globals.config?.runtime).toMatch(/^@apollo\/server@5\./);
-      // The configuration is in the HTML our server sent, not something the CDN code made up later.
-      const html = await page.content();
-      expect(html).toContain(JSON.stringify(EXAMPLE_OPERATION).slice(1, -1));
-      expect(html).toContain(`"variables":${JSON.stringify(EXAMPLE_VARIABLES)}`);
-    });
-
-    it("only the requests to Apollo's CDN (and its font host) fail; nothing to our server does", async () => {
-      await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
-
-      const ours = log.responses.filter((r) => r.url.startsWith(`${h.url}/`));
-      expect(ours).toStrictEqual([{ url: `${h.url}/graphql`, status: 200 }]);
-      expect(log.failed.filter((r) => r.url.startsWith(`${h.url}/`))).toStrictEqual([]);
-      expect(log.failed.length).toBeGreaterThan(0);
-      for (const { url } of log.failed) expect(THIRD_PARTY_HOSTS).toContain(new URL(url).hostname);
-      expect(log.failed.map((r) => r.url)).toContainEqual(
-        expect.stringMatching(/^https:\/\/embeddable-sandbox\.cdn\.apollographql\.com\//),
-      );
-      // Without the CDN script the inline bootstrap cannot construct the Sandbox; that is the only error.
-      expect(log.errors).toHaveLength(1);
-      expect(log.errors[0]).toMatch(/EmbeddedSandbox/);
-    });
-
-    it("the example the Sandbox opens with runs from the page's origin against the demo data", async () => {
-      await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
-
-      // What the Sandbox does with its initial state: POST the document and variables to its endpoint.
-      const result = await page.evaluate(async () => {
-        const g = globalThis as unknown as LandingPageGlobals;
-        const response = await fetch(g.initialEndpoint ?? "", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            query: g.embeddedSandboxConfig?.initialState.document,
-            variables: g.embeddedSandboxConfig?.initialState.variables,
-          }),
-        });
-        return { status: response.status, body: (await response.json()) as unknown };
-      });
-
-      expect(result.status).toBe(200);
-      expect(result.body).toMatchObject({
-        data: {
-          updatePackageShipment: {
-            __typename: "ShipmentUpdated",
-            shipment: {
-              trackingNumber: EXAMPLE_VARIABLES.input.trackingNumber,
-              queryNumber: EXAMPLE_VARIABLES.input.queryNumber,
-              cargoCompany: { id: "2", name: "Aras Kargo" },
-            },
-            package: { id: "1001", status: "PACKED" },
-          },
-        },
-      });
+      expect(answer).toMatchObject(EXAMPLE_ANSWER);
       expect(h.commands().map((r) => [r.path, r.json])).toStrictEqual([
-        [
-          "/api/v1/oms/packages/1001/command/",
-          { transition_id: 41, awb_number: "AR-2026-0001", cargo_company: 2, query_number: "Q-0001" },
-        ],
+        ["/api/v1/oms/packages/1001/command/", EXAMPLE_COMMAND],
       ]);
+    });
+
+    it("only Sandbox's loader fails, nothing of ours, and the page throws no error", async () => {
+      await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
+      await settled(page);
+
+      expect(log.responses).toStrictEqual([{ url: `${h.url}/graphql`, status: 200 }]);
+      expect(log.failed).toStrictEqual([{ url: SANDBOX_SCRIPT_URL, error: "net::ERR_NAME_NOT_RESOLVED" }]);
+      expect(log.errors).toStrictEqual([]);
+    });
+
+    it("a loader that never answers: the page shows the offline help after 10 s on its clock", async () => {
+      // The page's clock stands still unless moved: only fastForward makes its timers run.
+      const start = new Date("2026-01-05T09:00:00Z");
+      await page.clock.install({ time: start });
+      await page.clock.pauseAt(new Date(start.getTime() + 1_000));
+      await page.route(SANDBOX_SCRIPT_URL, () => {
+        // Left pending, like a firewall that drops packets.
+      });
+      await page.goto(`${h.url}/graphql`, { waitUntil: "domcontentloaded" });
+
+      await page.clock.fastForward(9_999);
+      expect(await page.locator("body").getAttribute("data-sandbox")).toBe("loading");
+      expect(await page.locator("#offline").isVisible()).toBe(false);
+      await page.clock.fastForward(1);
+      expect(await page.locator("body").getAttribute("data-sandbox")).toBe("offline");
+      expect(await page.locator("#offline").isVisible()).toBe(true);
+    });
+  });
+
+  describe("outside production, when Apollo's CDN answers", () => {
+    let h: Harness;
+    let context: BrowserContext;
+
+    beforeAll(async () => {
+      h = await startHarness();
+    });
+
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    beforeEach(async () => {
+      context = await newContext(browser);
+    });
+
+    afterEach(async () => {
+      await context?.close();
+    });
+
+    /** Serves `body` at the loader's URL for this page only. */
+    async function pageWithLoader(body: string): Promise<Page> {
+      const page = await context.newPage();
+      await page.route(SANDBOX_SCRIPT_URL, (route) =>
+        route.fulfill({ status: 200, contentType: "text/javascript", body }),
+      );
+      return page;
+    }
+
+    it("constructs EmbeddedSandbox for this endpoint with the example, telemetry off, and hides the help", async () => {
+      const page = await pageWithLoader(
+        "window.EmbeddedSandbox = function (options) { window.sandboxOptions = options; };",
+      );
+
+      await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
+
+      expect(await settled(page)).toBe("loaded");
+      expect(await page.locator("#offline").isVisible()).toBe(false);
+      expect(
+        await page.evaluate(() => (globalThis as { sandboxOptions?: unknown }).sandboxOptions),
+      ).toStrictEqual({
+        target: "#sandbox",
+        initialEndpoint: `${h.url}/graphql`,
+        initialState: { document: EXAMPLE_OPERATION, variables: EXAMPLE_VARIABLES, includeCookies: false },
+        hideCookieToggle: true,
+        endpointIsEditable: false,
+        runTelemetry: false,
+        allowDynamicStyles: false,
+      });
+    });
+
+    it.each([
+      ["defines no EmbeddedSandbox", "/* an error page served as script */"],
+      ["throws while constructing", "window.EmbeddedSandbox = function () { throw new Error('broken'); };"],
+    ])("a loader that %s: the offline help instead of a blank page", async (_, body) => {
+      const page = await pageWithLoader(body);
+
+      await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
+
+      expect(await settled(page)).toBe("offline");
+      expect(await page.locator("#offline").isVisible()).toBe(true);
+    });
+  });
+
+  describe("outside production, with API_KEYS", () => {
+    const KEY = "landing-key-0123456789";
+    let h: Harness;
+    let context: BrowserContext;
+
+    beforeAll(async () => {
+      h = await startHarness({ API_KEYS: KEY });
+      context = await newContext(browser);
+    });
+
+    afterAll(async () => {
+      await context?.close();
+      await h?.close();
+    });
+
+    it(`the page itself needs no key; its curl command sends one from $${CURL_KEY_VARIABLE}`, async () => {
+      const page = await context.newPage();
+      await page.goto(`${h.url}/graphql`, { waitUntil: "load" });
+      await settled(page);
+      const curl = (await page.locator("#curl").textContent()) ?? "";
+
+      expect(curl).toContain(`-H "authorization: Bearer $${CURL_KEY_VARIABLE}"`);
+      expect(await page.locator("#curl-key").isVisible()).toBe(true);
+      expect(await runCurl(curl, { [CURL_KEY_VARIABLE]: KEY })).toMatchObject(EXAMPLE_ANSWER);
+      // Without the variable, the gateway refuses it: the header really carries the key.
+      expect(await runCurl(curl)).toMatchObject({ errors: [{ extensions: { code: "UNAUTHENTICATED" } }] });
+      expect(h.commands()).toHaveLength(1);
     });
   });
 
@@ -209,8 +286,7 @@ describeInBrowser("GET /graphql in a browser", () => {
       // In production there is no public page at all: a browser without an API key is turned away first.
       expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       const html = await page.content();
-      expect(html).not.toContain("Apollo Server");
-      expect(html).not.toContain("embeddableSandbox");
+      expect(html).not.toContain("Sandbox");
       expect(html).not.toContain(EXAMPLE_OPERATION.slice(0, 30));
       expect(await page.title()).toBe("");
       expect(log.failed).toStrictEqual([]);

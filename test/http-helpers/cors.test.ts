@@ -39,7 +39,13 @@ describe("applyCors", () => {
     expect(res.body).toBe("handled");
     expect(res.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
     expect(res.headers.vary).toBe("Origin");
-    expect(res.headers["access-control-expose-headers"]).toBe("x-request-id");
+    expect(String(res.headers["access-control-expose-headers"]).split(", ")).toStrictEqual([
+      "x-request-id",
+      "idempotent-replayed",
+      "idempotent-recovered",
+      "idempotency-stored",
+      "retry-after",
+    ]);
     expect(res.headers["access-control-allow-credentials"]).toBeUndefined();
     expect(returned).toEqual([true]);
   });
@@ -68,7 +74,14 @@ describe("applyCors", () => {
     expect(res.headers["access-control-allow-origin"]).toBe("https://app.example.com");
     expect(res.headers["access-control-allow-methods"]).toBe("GET, POST, OPTIONS");
     expect(String(res.headers["access-control-allow-headers"]).split(", ")).toEqual(
-      expect.arrayContaining(["authorization", "content-type", "apollo-require-preflight"]),
+      expect.arrayContaining([
+        "authorization",
+        "content-type",
+        "apollo-require-preflight",
+        "traceparent",
+        "apollographql-client-name",
+        "apollographql-client-version",
+      ]),
     );
     expect(res.headers["access-control-max-age"]).toBe("600");
     expect(returned).toEqual([false]);

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { Arg, Ctx, ID, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
 import { searchCargoCompanies } from "../../domain/cargo-company-catalogue.js";
 import type { GatewayContext } from "../context.js";
 import { requireOmsId } from "../ids.js";
@@ -38,5 +38,17 @@ export class CargoCompanyResolver {
   ): Promise<CargoCompany | null> {
     const record = await ctx.cargoCompanies.load(requireOmsId(id, "cargo company"));
     return record && CargoCompany.from(record);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The tracking URL template in use for this company, with {trackingNumber}; null when none. Set by CARRIER_TRACKING_URLS, else the default for its shipping company code.",
+  })
+  trackingUrlTemplate(@Root() company: CargoCompany, @Ctx() ctx: GatewayContext): string | null {
+    return ctx.app.trackingUrls.templateFor({
+      id: Number(company.id),
+      shippingCompany: company.shippingCompany,
+    });
   }
 }
