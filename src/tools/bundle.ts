@@ -7,6 +7,7 @@ import { chmod } from "node:fs/promises";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 
 export const IMPORT_BUNDLE = "dist/oms-graph-import.mjs";
+export const SIMULATOR_BUNDLE = "dist/oms-simulator.mjs";
 
 export function bundleOptions(outfile: string, entry = "src/main.ts"): BuildOptions {
   return {
@@ -53,8 +54,15 @@ export function importBundleOptions(outfile: string): BuildOptions {
   return bundleOptions(outfile, "src/import/main.ts");
 }
 
+/** The standalone OMS simulator (`npm run oms:simulator`) as one file: the image's simulator target and
+ * the local cluster run it. */
+export function simulatorBundleOptions(outfile: string): BuildOptions {
+  return bundleOptions(outfile, "src/simulator/main.ts");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await build({ ...bundleOptions("dist/oms-graph.mjs"), sourcemap: true });
   await build({ ...importBundleOptions(IMPORT_BUNDLE), sourcemap: true });
+  await build({ ...simulatorBundleOptions(SIMULATOR_BUNDLE), sourcemap: true });
   await chmod(IMPORT_BUNDLE, 0o755);
 }
