@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { request } from "undici";
-import { type Cluster, OMS_TOKEN, startCluster } from "../../cluster/cluster.js";
+import { type Cluster, type ClusterOptions, OMS_TOKEN, startCluster } from "../../cluster/cluster.js";
 import { bundleOptions, simulatorBundleOptions } from "../../src/tools/bundle.js";
 import { type AnswerClass, classifyAnswer, type ItemAnswer } from "../audit/classify.js";
 import { IN_CI } from "./redis.js";
@@ -26,7 +26,7 @@ export interface TestCluster extends Cluster {
 }
 
 export async function startTestCluster(
-  options: Pick<Parameters<typeof startCluster>[0] & object, "replicaEnv" | "simulatorEnv">,
+  options: Pick<ClusterOptions, "replicaEnv" | "simulatorEnv">,
 ): Promise<TestCluster> {
   const bundleDir = await mkdtemp(join(tmpdir(), "oms-graph-cluster-bundles-"));
   await Promise.all([
