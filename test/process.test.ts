@@ -9,6 +9,7 @@ import { EXAMPLE_OPERATION, EXAMPLE_VARIABLES } from "../src/graphql/example.js"
 import { COMPILE_AFTER_RUNS } from "../src/graphql/jit-executor.js";
 import { type OmsSimulator, startSimulator } from "../src/simulator/index.js";
 import { bundleOptions } from "../src/tools/bundle.js";
+import { argsOf, execForm, readDockerfile } from "./helpers/dockerfile.js";
 import { spawnGateway, startGatewayProcess } from "./helpers/gateway-process.js";
 
 async function postGraphQL(url: string, query: string, variables: unknown) {
@@ -99,8 +100,8 @@ describe("SIGTERM", () => {
 
 /** Node's runtime flags in the Dockerfile's CMD: what stands between `node` and the bundle. */
 async function imageNodeFlags(): Promise<string[]> {
-  const dockerfile = await readFile(new URL("../Dockerfile", import.meta.url), "utf8");
-  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+  const gateway = readDockerfile().find((stage) => stage.name === "gateway");
+  const cmd = execForm(argsOf(gateway ?? { name: "", from: "", instructions: [] }, "CMD").at(-1) ?? "[]");
   expect(cmd[0]).toBe("node");
   expect(cmd.at(-1)).toBe("dist/oms-graph.mjs");
   return cmd.slice(1, -1);

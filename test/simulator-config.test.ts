@@ -12,13 +12,29 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 }
 
 describe("the standalone simulator's settings", () => {
-  it("defaults to loopback, port 4010 and no added latency", () => {
-    expect(loadSimulatorConfig({})).toStrictEqual({ host: "127.0.0.1", port: 4010, latencyMs: 0 });
+  it("defaults to loopback, port 4010, no added latency and no access log", () => {
+    expect(loadSimulatorConfig({})).toStrictEqual({
+      host: "127.0.0.1",
+      port: 4010,
+      latencyMs: 0,
+      accessLog: false,
+    });
   });
 
-  it("reads HOST, OMS_SIMULATOR_PORT and OMS_SIMULATOR_LATENCY_MS up to their limits", () => {
-    const env = { HOST: " 0.0.0.0 ", OMS_SIMULATOR_PORT: "65535", OMS_SIMULATOR_LATENCY_MS: "60000" };
-    expect(loadSimulatorConfig(env)).toStrictEqual({ host: "0.0.0.0", port: 65535, latencyMs: 60_000 });
+  it("reads HOST, OMS_SIMULATOR_PORT, OMS_SIMULATOR_LATENCY_MS and OMS_SIMULATOR_ACCESS_LOG", () => {
+    const env = {
+      HOST: " 0.0.0.0 ",
+      OMS_SIMULATOR_PORT: "65535",
+      OMS_SIMULATOR_LATENCY_MS: "60000",
+      OMS_SIMULATOR_ACCESS_LOG: "TRUE",
+    };
+    expect(loadSimulatorConfig(env)).toStrictEqual({
+      host: "0.0.0.0",
+      port: 65535,
+      latencyMs: 60_000,
+      accessLog: true,
+    });
+    expect(loadSimulatorConfig({ OMS_SIMULATOR_ACCESS_LOG: "false" }).accessLog).toBe(false);
     expect(loadSimulatorConfig({ HOST: "::1" }).host).toBe("::1");
     expect(loadSimulatorConfig({ HOST: "oms-sim.internal" }).host).toBe("oms-sim.internal");
   });
@@ -48,6 +64,7 @@ describe("the standalone simulator's settings", () => {
       'OMS_SIMULATOR_LATENCY_MS must be an integer from 0 to 60000, got "1s".',
     ],
     ["HOST", "http://localhost", 'HOST must be an IP address or a host name, got "http://localhost".'],
+    ["OMS_SIMULATOR_ACCESS_LOG", "1", 'OMS_SIMULATOR_ACCESS_LOG must be true or false, got "1".'],
   ])("refuses %s=%s", (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toStrictEqual([problem]);
   });

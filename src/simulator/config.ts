@@ -9,6 +9,8 @@ export interface SimulatorConfig {
   host: string;
   port: number;
   latencyMs: number;
+  /** One line per answered /api request on stdout. */
+  accessLog: boolean;
 }
 
 export class SimulatorConfigError extends Error {
@@ -34,6 +36,14 @@ function readInt(env: Env, name: string, fallback: number, max: number, problems
   return n;
 }
 
+function readBoolean(env: Env, name: string, problems: string[]): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  problems.push(`${name} must be true or false, got "${env[name]}".`);
+  return false;
+}
+
 function readHost(env: Env, problems: string[]): string {
   const value = env.HOST?.trim() || "127.0.0.1";
   if (isIP(value) === 0 && !HOSTNAME.test(value)) {
@@ -42,13 +52,15 @@ function readHost(env: Env, problems: string[]): string {
   return value;
 }
 
-/** Reads HOST, OMS_SIMULATOR_PORT and OMS_SIMULATOR_LATENCY_MS; throws with the whole list of problems. */
+/**
+ * Reads HOST, OMS_SIMULATOR_PORT, OMS_SIMULATOR_LATENCY_MS and OMS_SIMULATOR_ACCESS_LOG; throws with the whole list of problems. */
 export function loadSimulatorConfig(env: Env): SimulatorConfig {
   const problems: string[] = [];
   const config = {
     host: readHost(env, problems),
     port: readInt(env, "OMS_SIMULATOR_PORT", 4010, 65_535, problems),
     latencyMs: readInt(env, "OMS_SIMULATOR_LATENCY_MS", 0, 60_000, problems),
+    accessLog: readBoolean(env, "OMS_SIMULATOR_ACCESS_LOG", problems),
   };
   if (problems.length > 0) throw new SimulatorConfigError(problems);
   return config;

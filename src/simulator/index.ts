@@ -1,6 +1,7 @@
 export { DEMO_OMS_TOKEN } from "./demo-data.js";
 export { startSimulator } from "./server.js";
 export type {
+  AccessLogEntry,
   Fault,
   FaultRule,
   OmsSimulator,

@@ -3,7 +3,7 @@
  * OMS without the gateway. Its settings are its own (see config.ts); exit 78 on a bad one.
  */
 import { loadSimulatorConfig, type SimulatorConfig, SimulatorConfigError } from "./config.js";
-import { startSimulator } from "./index.js";
+import { type AccessLogEntry, startSimulator } from "./index.js";
 
 let config: SimulatorConfig;
 try {
@@ -14,7 +14,18 @@ try {
   process.exit(78);
 }
 
-const simulator = await startSimulator(config).catch((error: Error) => {
+// What the OMS received and how it answered, as an OMS's own access log would show it: with several
+// gateways in front, the one place that counts the commands each package really got.
+function logAnswer(entry: AccessLogEntry): void {
+  const lost = entry.answered ? "" : " (answer lost)";
+  const requestId = entry.requestId === undefined ? "" : ` x-request-id=${entry.requestId}`;
+  process.stdout.write(`${entry.method} ${entry.url} ${entry.status}${lost} ${entry.ms} ms${requestId}\n`);
+}
+
+const simulator = await startSimulator({
+  ...config,
+  onAnswer: config.accessLog ? logAnswer : undefined,
+}).catch((error: Error) => {
   process.stderr.write(`oms-simulator: cannot listen on ${config.host}:${config.port}: ${error.message}\n`);
   process.exit(1);
 });

@@ -6,7 +6,7 @@ import { labelReply } from "./labels.js";
 import type { RequestRecorder } from "./recorder.js";
 import { type ApiConfig, COMMAND_PATH, routeApi } from "./routes.js";
 import type { Delays } from "./timers.js";
-import type { Fault } from "./types.js";
+import type { AccessLogEntry, Fault } from "./types.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -18,6 +18,7 @@ export interface PipelineContext {
   /** Undefined when recording is off, so nothing is allocated for it. */
   recorder: RequestRecorder | undefined;
   latencyMs: number;
+  onAnswer: ((entry: AccessLogEntry) => void) | undefined;
   /** host:port of the simulator, for page links when a client sends no Host header. */
   ownHost: string;
   isClosed: () => boolean;
@@ -30,6 +31,28 @@ function faultReply(fault: Extract<Fault, { kind: "status" }>): Reply {
   return { status: fault.status, body: fault.body ?? "", headers };
 }
 
+// Private: reports one request's answer to the access log; measures nothing when no one listens.
+function accessLog(
+  ctx: PipelineContext,
+  req: IncomingMessage,
+  method: string,
+  url: string,
+): (status: number, answered?: boolean) => void {
+  const { onAnswer } = ctx;
+  if (onAnswer === undefined) return () => {};
+  const started = performance.now();
+  const requestId = req.headers["x-request-id"];
+  return (status, answered = true) =>
+    onAnswer({
+      method,
+      url,
+      status,
+      answered,
+      ms: Math.round(performance.now() - started),
+      requestId: typeof requestId === "string" ? requestId : undefined,
+    });
+}
+
 /**
  * One /api request: read it, record it, apply an injected fault, route it, wait out the latency, then commit
  * an accepted command and answer (or, for the after-apply faults, lose the answer).
@@ -39,6 +62,7 @@ async function handleApi(ctx: PipelineContext, req: IncomingMessage, res: Server
   const queryAt = url.indexOf("?");
   const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
   const search = queryAt < 0 ? "" : url.slice(queryAt);
+  const answered = accessLog(ctx, req, method, url);
   ctx.inFlight.track(res, method === "POST" && COMMAND_PATH.test(pathname));
 
   const rawBody = await readBody(req, MAX_BODY_BYTES);
@@ -51,6 +75,7 @@ async function handleApi(ctx: PipelineContext, req: IncomingMessage, res: Server
   const fault = ctx.faults.empty ? undefined : ctx.faults.take(method, pathname);
   switch (fault?.kind) {
     case "status":
+      answered(fault.status);
       return send(res, faultReply(fault));
     case "hang":
       return;
@@ -80,6 +105,7 @@ async function handleApi(ctx: PipelineContext, req: IncomingMessage, res: Server
   if (delay > 0) await ctx.delays.sleep(delay);
   if (ctx.isClosed()) return;
   outcome.commit?.();
+  answered(outcome.reply.status, lose === undefined);
   if (lose === "reset") req.socket.destroy();
   else if (lose === undefined) send(res, outcome.reply);
 }

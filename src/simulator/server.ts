@@ -32,6 +32,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Om
       api,
       ...parts,
       latencyMs: options.latencyMs ?? 0,
+      onAnswer: options.onAnswer,
       ownHost,
       isClosed: () => state.closed,
     }),

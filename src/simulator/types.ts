@@ -15,6 +15,21 @@ export interface SimulatorOptions {
   recordRequests?: boolean;
   /** Default 10000; the oldest are dropped. */
   maxRecordedRequests?: number;
+  /** Called once per /api request the simulator answered (or, after applying, lost the answer of). */
+  onAnswer?: (entry: AccessLogEntry) => void;
+}
+
+/** One answered /api request, for an access log. */
+export interface AccessLogEntry {
+  method: string;
+  /** The pathname and query string. */
+  url: string;
+  status: number;
+  /** False when a fault lost the answer after the command was applied. */
+  answered: boolean;
+  ms: number;
+  /** The request's x-request-id header, when it had one. */
+  requestId: string | undefined;
 }
 
 export interface RecordedRequest {

@@ -4,9 +4,11 @@
  * the bundle uses the same options.
  */
 import { chmod } from "node:fs/promises";
+import { join } from "node:path";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 
 export const IMPORT_BUNDLE = "dist/oms-graph-import.mjs";
+export const SIMULATOR_BUNDLE = "dist/oms-simulator.mjs";
 
 export function bundleOptions(outfile: string, entry = "src/main.ts"): BuildOptions {
   return {
@@ -53,8 +55,22 @@ export function importBundleOptions(outfile: string): BuildOptions {
   return bundleOptions(outfile, "src/import/main.ts");
 }
 
+/** The standalone OMS simulator (`npm run oms:simulator`) as one file: the image's simulator target and
+ * the local cluster run it. */
+export function simulatorBundleOptions(outfile: string): BuildOptions {
+  return bundleOptions(outfile, "src/simulator/main.ts");
+}
+
+/** Every bundle with its source map into `root`/dist, as `npm run bundle` (and so `npm run build`) makes them. */
+export async function bundleAll(root = "."): Promise<void> {
+  await Promise.all([
+    build({ ...bundleOptions(join(root, "dist/oms-graph.mjs")), sourcemap: true }),
+    build({ ...importBundleOptions(join(root, IMPORT_BUNDLE)), sourcemap: true }),
+    build({ ...simulatorBundleOptions(join(root, SIMULATOR_BUNDLE)), sourcemap: true }),
+  ]);
+  await chmod(join(root, IMPORT_BUNDLE), 0o755);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await build({ ...bundleOptions("dist/oms-graph.mjs"), sourcemap: true });
-  await build({ ...importBundleOptions(IMPORT_BUNDLE), sourcemap: true });
-  await chmod(IMPORT_BUNDLE, 0o755);
+  await bundleAll();
 }

@@ -19,14 +19,17 @@ import { type Harness, startHarness } from "../helpers/harness.js";
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** Another team's subgraph: orders that point at our packages by id only. */
+/**
+ * Another team's subgraph: orders that point at our packages by id only. The reference is nullable,
+ * as the README's example declares it: `_entities` answers null for an id the OMS does not have.
+ */
 const ORDERS_SDL = `
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
 
 type Order @key(fields: "id") {
   id: ID!
   number: String!
-  package: Package!
+  package: Package
 }
 
 type Package @key(fields: "id", resolvable: false) {
@@ -72,7 +75,7 @@ interface OrdersData {
       id: string;
       status: string;
       shipment: { trackingNumber: string | null; cargoCompany: { name: string } | null } | null;
-    };
+    } | null;
   }>;
 }
 
@@ -249,6 +252,20 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
     });
   });
 
+  it("answers null for an order's package the OMS does not have, and the other orders as usual", async () => {
+    currentOrders = ordersFor([1001, 9999, 1002]);
+    supergraph = await startSupergraph(ordersUrl);
+
+    const { body } = await supergraph.query(ORDERS_QUERY);
+
+    // With `package: Package!` the null would bubble up through Order! and [Order!]!: no orders at all.
+    expect(body.data?.orders.map((row) => [row.number, row.package?.id ?? null])).toEqual([
+      ["SO-0001", "1001"],
+      ["SO-0002", null],
+      ["SO-0003", "1002"],
+    ]);
+  });
+
   it("a 100-package query with a carrier on every package: OMS calls cold and warm", async () => {
     currentOrders = ordersFor(BULK);
     supergraph = await startSupergraph(ordersUrl);
@@ -283,9 +300,9 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
       status: "PACKED",
       shipment: { trackingNumber: "BK2000", cargoCompany: { name: "Yurtiçi Kargo" } },
     });
-    expect(rows[6]?.package.shipment?.cargoCompany).toEqual({ name: "DHL Express" });
-    expect(rows[7]?.package.shipment?.cargoCompany).toEqual({ name: "HepsiJET" });
-    expect(rows.filter((row) => row.package.shipment?.cargoCompany == null)).toEqual([]);
+    expect(rows[6]?.package?.shipment?.cargoCompany).toEqual({ name: "DHL Express" });
+    expect(rows[7]?.package?.shipment?.cargoCompany).toEqual({ name: "HepsiJET" });
+    expect(rows.filter((row) => row.package?.shipment?.cargoCompany == null)).toEqual([]);
     expect(warm.body).toEqual(cold.body);
     expect(coldCalls).toEqual({ packageReads: 100, distinctPackagesRead: 100, cargoListReads: 1, other: [] });
     expect(warmCalls).toEqual({ packageReads: 100, distinctPackagesRead: 100, cargoListReads: 0, other: [] });

@@ -31,10 +31,12 @@ afterEach(() => {
 export function spawnGateway(
   env: Record<string, string> = {},
   args = ["--import", "tsx", "src/main.ts"],
+  cwd?: string,
 ): GatewayProcess {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    cwd,
   });
   children.push(child);
   let text = "";
@@ -50,8 +52,9 @@ export function spawnGateway(
 export async function startGatewayProcess(
   env: Record<string, string> = {},
   args?: string[],
+  cwd?: string,
 ): Promise<StartedGateway> {
-  const gateway = spawnGateway(env, args);
+  const gateway = spawnGateway(env, args, cwd);
   const graphqlUrl = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const match = /"graphql":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/.exec(gateway.output());

@@ -12,13 +12,17 @@ export interface StartedSimulator extends GatewayProcess {
 const ENTRY = ["--import", "tsx", "src/simulator/main.ts"];
 
 /** Spawns the simulator with only PATH and what the test gives in its environment. */
-export function spawnSimulator(env: Record<string, string> = {}): GatewayProcess {
-  return spawnGateway(env, ENTRY);
+export function spawnSimulator(env: Record<string, string> = {}, args = ENTRY, cwd?: string): GatewayProcess {
+  return spawnGateway(env, args, cwd);
 }
 
 /** Spawns the simulator and waits until it listens; rejects with its output if it exits first. */
-export async function startSimulatorProcess(env: Record<string, string> = {}): Promise<StartedSimulator> {
-  const simulator = spawnSimulator(env);
+export async function startSimulatorProcess(
+  env: Record<string, string> = {},
+  args?: string[],
+  cwd?: string,
+): Promise<StartedSimulator> {
+  const simulator = spawnSimulator(env, args, cwd);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const match = /OMS simulator listening on (http:\/\/\S+)/.exec(simulator.output());
