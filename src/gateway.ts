@@ -159,7 +159,7 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
     waitMs: Math.min(config.oms.timeoutMs * 2, 25_000),
   };
   const servers: ApolloServer<GatewayContext>[] = [];
-  const handlerOf = async (schema: Parameters<typeof createApollo>[0]["schema"], landingPage: boolean) => {
+  const handlerOf = async (schema: Parameters<typeof createApollo>[0]["schema"], subgraph: boolean) => {
     // One per schema: the same text may be valid on /subgraph and not on /graphql.
     const documents = new DocumentGuard(config.limits, (check, result) =>
       app.metrics.documentChecks.inc({ check, result }),
@@ -171,16 +171,17 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
       log: app.log,
       jit: config.graphqlJit ? (jit ?? {}) : null,
       schema,
-      landingPage,
+      landingPage: !subgraph,
+      inlineTrace: subgraph,
       documents,
     });
     await api.start();
     servers.push(api);
     return createGraphQLHandler(api, app, { maxBodyBytes: config.maxBodyBytes, idempotency, documents });
   };
-  const publicHandler = await handlerOf(publicSchema(), true);
+  const publicHandler = await handlerOf(publicSchema(), false);
   const subgraphHandler = config.subgraph.enabled
-    ? await handlerOf(subgraphSchema(config.subgraph.maxEntityRepresentations), false)
+    ? await handlerOf(subgraphSchema(config.subgraph.maxEntityRepresentations), true)
     : null;
   return { publicHandler, subgraphHandler, servers };
 }

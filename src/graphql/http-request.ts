@@ -60,6 +60,8 @@ const APOLLO_HEADERS = [
   "accept",
   "x-apollo-operation-name",
   "apollo-require-preflight",
+  // A router asking a subgraph for a field trace (ftv1).
+  "apollo-federation-include-trace",
 ] as const;
 
 /** Runs one request through Apollo Server's pipeline and collects its answer. */
