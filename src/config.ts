@@ -4,6 +4,7 @@
  */
 
 import { defaultMaxBodyBytes, parseStatusMap, parseTransitions, shortSecrets } from "./config-rules.js";
+import { readTracing } from "./config-tracing.js";
 import type { Config, JwtConfig, NodeEnv, OmsConfig } from "./config-types.js";
 import { deepFreeze, type Env, Parser, withoutCredentials } from "./config-values.js";
 import type { TransitionConfig } from "./domain/shipment.js";
@@ -85,12 +86,8 @@ export function loadConfig(env: Env): Config {
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
     graphqlJit: p.bool("GRAPHQL_JIT", true),
     limits: readLimits(p),
-    idempotency: {
-      ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
-      redisUrl: p.redisUrl("REDIS_URL"),
-      maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
-      maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
-    },
+    idempotency: readIdempotency(p),
+    tracing: readTracing(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -155,6 +152,15 @@ function readOms(env: Env, p: Parser, problems: string[], baseUrl: string | null
     breakerHalfOpenMs: p.int("OMS_BREAKER_HALF_OPEN_MS", 5_000, 100, 600_000),
     readAttempts: p.int("OMS_READ_ATTEMPTS", 3, 1, 10),
     clockSkewMs: p.int("OMS_CLOCK_SKEW_MS", 2_000, 0, 60_000),
+  };
+}
+
+function readIdempotency(p: Parser): Config["idempotency"] {
+  return {
+    ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
+    redisUrl: p.redisUrl("REDIS_URL"),
+    maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
+    maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
   };
 }
 

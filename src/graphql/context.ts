@@ -41,7 +41,19 @@ export interface RequestStats {
   outcome: string | null;
   /** The request's OMS calls, as the adapter reported them: logged as they are. */
   omsCalls: OmsCallRecord[];
+  /**
+   * The first failure's code: a top-level error's, or a mutation result's other than
+   * ShipmentUpdated (a CommandRejected's OMS code, a ValidationError's first field code).
+   */
+  code: string | null;
+  /** Who asked: the verified caller's id (an API key's digest, a JWT subject), never a credential. */
+  caller: string | null;
+  /** Packages the request named, the first MAX_LOGGED_PACKAGES of them. */
+  packageIds: string[];
 }
+
+/** Package ids kept for the request log line: enough to find a bulk call's first failures. */
+export const MAX_LOGGED_PACKAGES = 20;
 
 export interface RequestEffects {
   /**
@@ -57,13 +69,16 @@ export interface RequestEffects {
 }
 
 export class GatewayContext {
-  readonly stats: RequestStats = { operation: null, operationType: null, outcome: null, omsCalls: [] };
-  readonly callOptions: CallOptions = {
-    onCall: (call) => {
-      this.stats.omsCalls.push(call);
-      this.app.countOmsCall(call);
-    },
+  readonly stats: RequestStats = {
+    operation: null,
+    operationType: null,
+    outcome: null,
+    omsCalls: [],
+    code: null,
+    caller: null,
+    packageIds: [],
   };
+  readonly callOptions: CallOptions;
   /**
    * What the request's commands did, for the Idempotency-Key layer. An object shared by reference:
    * Apollo Server hands resolvers a shallow copy of the context, so plain fields set there would
@@ -76,14 +91,33 @@ export class GatewayContext {
   constructor(
     readonly app: AppServices,
     readonly requestId: string,
-  ) {}
+  ) {
+    this.callOptions = {
+      // Sent to the OMS with each call, so its logs can be matched with ours.
+      requestId,
+      onCall: (call) => {
+        this.stats.omsCalls.push(call);
+        this.app.countOmsCall(call);
+      },
+    };
+  }
 
   /** Counts a command's business outcome in the metrics; returns the union member's name. */
   recordResult(mutation: string, result: { typename: string; code?: string }): string {
     const name = result.typename;
     const code = result.code ?? (name === "ValidationError" ? firstFieldCode(result) : null);
     this.app.metrics.recordResult(mutation, name, code);
+    if (name !== "ShipmentUpdated") this.stats.code ??= code ?? name;
     return name;
+  }
+
+  /** Notes the packages a field names, for the request log line. */
+  notePackages(ids: readonly string[]): void {
+    const { packageIds } = this.stats;
+    for (const id of ids) {
+      if (packageIds.length >= MAX_LOGGED_PACKAGES) return;
+      if (!packageIds.includes(id)) packageIds.push(id);
+    }
   }
 
   /** Packages by id for this request: each id is read once, concurrent reads are batched. */

@@ -5,6 +5,7 @@
  */
 import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { type GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
@@ -63,11 +64,23 @@ export function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
     async didResolveOperation({ contextValue, operationName, operation }) {
       contextValue.stats.operation = operationName ?? operation?.operation ?? null;
       contextValue.stats.operationType = operation ? describeOperation(operation) : null;
+      const span = trace.getActiveSpan();
+      if (operation && span?.isRecording()) {
+        // The semantic conventions' name: type and name, or the root fields of an anonymous one.
+        span.updateName(
+          operationName ? `${operation.operation} ${operationName}` : describeOperation(operation),
+        );
+        span.setAttribute("graphql.operation.type", operation.operation);
+        if (operationName) span.setAttribute("graphql.operation.name", operationName);
+      }
     },
     async didEncounterErrors({ contextValue, errors }) {
+      const span = trace.getActiveSpan();
       for (const error of errors) {
         const code = codeOf(error);
         contextValue.stats.outcome ??= code;
+        contextValue.stats.code ??= code;
+        if (span?.isRecording()) span.setStatus({ code: SpanStatusCode.ERROR, message: code });
         if (code === "INTERNAL_SERVER_ERROR") {
           const original = unwrapResolverError(error);
           log.error(

@@ -23,7 +23,7 @@ import {
   runIdempotent,
 } from "../idempotency/idempotency.js";
 import { isObject, type JsonObject } from "../json.js";
-import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
+import { type RequestTarget, readBody, sendError, sendErrors } from "./io.js";
 
 export interface GraphQLHandlerOptions {
   maxBodyBytes: number;
@@ -54,24 +54,25 @@ export function createGraphQLHandler(
   options: GraphQLHandlerOptions,
 ): GraphQLHandler {
   return async (req, res, requestId, url, caller) => {
+    const context = new GatewayContext(app, requestId);
+    context.stats.caller = caller;
+    res.locals = context;
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === "tooLarge") {
       const message = `The request body exceeds ${options.maxBodyBytes} bytes.`;
-      return sendJson(res, 413, graphqlError(message, "PAYLOAD_TOO_LARGE"));
+      return sendError(res, 413, message, "PAYLOAD_TOO_LARGE");
     }
     let parsed: unknown;
     if (req.method === "POST" && isJson(req.headers["content-type"])) {
       try {
         parsed = JSON.parse(body.text);
       } catch {
-        return sendJson(res, 400, graphqlError("The request body is not valid JSON.", "BAD_REQUEST"));
+        return sendError(res, 400, "The request body is not valid JSON.", "BAD_REQUEST");
       }
     }
     const request = { method: req.method ?? "POST", headers: req.headers, search: url.search, body: parsed };
     const refusal = refusalOf(options.documents, request);
-    if (refusal !== null) return sendJson(res, refusal.status, refusal.body);
-    const context = new GatewayContext(app, requestId);
-    res.locals = context;
+    if (refusal !== null) return sendErrors(res, refusal.status, refusal.body);
     const key = req.headers["idempotency-key"];
     if (key === undefined || req.method !== "POST" || !isObject(parsed) || !isMutation(parsed)) {
       return write(res, await executeHttp(api, request, context));
@@ -107,7 +108,7 @@ async function idempotent(
     );
     context.stats.outcome = "IDEMPOTENCY_STORE_UNAVAILABLE";
     const message = "The idempotency store is unavailable; the request was not run. Try again shortly.";
-    return sendJson(res, 503, graphqlError(message, "IDEMPOTENCY_STORE_UNAVAILABLE"));
+    return sendError(res, 503, message, "IDEMPOTENCY_STORE_UNAVAILABLE");
   }
   answer(res, outcome, context);
 }
@@ -129,13 +130,13 @@ function answer(res: ServerResponse, outcome: IdempotentOutcome, context: Gatewa
       res.setHeader("idempotent-replayed", "true");
       return write(res, outcome.response);
     case "invalidKey":
-      return sendJson(res, 400, graphqlError(INVALID_KEY, "BAD_REQUEST"));
+      return sendError(res, 400, INVALID_KEY, "BAD_REQUEST");
     case "reused":
       context.stats.outcome = "IDEMPOTENCY_KEY_REUSED";
-      return sendJson(res, 422, graphqlError(KEY_REUSED, "IDEMPOTENCY_KEY_REUSED"));
+      return sendError(res, 422, KEY_REUSED, "IDEMPOTENCY_KEY_REUSED");
     case "inProgress":
       context.stats.outcome = "IDEMPOTENCY_KEY_IN_PROGRESS";
-      return sendJson(res, 409, graphqlError(KEY_IN_PROGRESS, "IDEMPOTENCY_KEY_IN_PROGRESS"));
+      return sendError(res, 409, KEY_IN_PROGRESS, "IDEMPOTENCY_KEY_IN_PROGRESS");
   }
 }
 
