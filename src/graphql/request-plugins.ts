@@ -80,6 +80,7 @@ export function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
         const code = codeOf(error);
         contextValue.stats.outcome ??= code;
         contextValue.stats.code ??= code;
+        contextValue.app.metrics.recordGraphQLError(code);
         if (span?.isRecording()) span.setStatus({ code: SpanStatusCode.ERROR, message: code });
         if (code === "INTERNAL_SERVER_ERROR") {
           const original = unwrapResolverError(error);

@@ -101,7 +101,8 @@ async function idempotent(
     });
   } catch (error) {
     if (!(error instanceof IdempotencyStoreError)) throw error;
-    const { log } = context.app;
+    const { log, metrics } = context.app;
+    metrics.idempotencyStoreErrors.inc({ stage: "before_run" });
     log.error(
       { requestId: context.requestId, err: error.cause },
       "idempotency store failed before the request ran",
@@ -110,7 +111,23 @@ async function idempotent(
     const message = "The idempotency store is unavailable; the request was not run. Try again shortly.";
     return sendError(res, 503, message, "IDEMPOTENCY_STORE_UNAVAILABLE");
   }
+  count(context, outcome);
   answer(res, outcome, context);
+}
+
+// Private: the idempotency store's figures for /metrics. A hit is any request whose key the store
+// already had: replayed, refused as a conflict, or run again after an interrupted run.
+function count(context: GatewayContext, outcome: IdempotentOutcome): void {
+  const { metrics } = context.app;
+  if (outcome.kind === "invalidKey") return;
+  const hit = outcome.kind !== "fresh" || context.effects.recoverSince !== null;
+  metrics.idempotencyLookups.inc({ result: hit ? "hit" : "miss" });
+  if (outcome.kind === "replayed") metrics.idempotencyReplays.inc();
+  if (outcome.kind === "reused") metrics.idempotencyConflicts.inc({ reason: "reused" });
+  if (outcome.kind === "inProgress") metrics.idempotencyConflicts.inc({ reason: "in_progress" });
+  if (outcome.kind === "fresh" && outcome.storeError !== undefined) {
+    metrics.idempotencyStoreErrors.inc({ stage: "after_run" });
+  }
 }
 
 // Private: what each idempotency outcome answers.

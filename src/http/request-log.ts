@@ -29,6 +29,8 @@ export function logRequest(
   const stats = res.locals?.stats;
   if (path === "/graphql" || path === "/subgraph") {
     metrics.observeHttpRequest(path, stats?.operationType ?? "none", res.statusCode, ms / 1000);
+    // Errors GraphQL answered are counted as Apollo gives them; these were answered before it ran.
+    if (res.refusedWith !== undefined) metrics.recordGraphQLError(res.refusedWith);
   }
   const code = res.refusedWith ?? stats?.code ?? (res.statusCode >= 400 ? `HTTP_${res.statusCode}` : null);
   const line = {
