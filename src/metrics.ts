@@ -129,6 +129,21 @@ export class Metrics {
     });
   }
 
+  /**
+   * Reports at every scrape whether this replica would answer /health/ready with 200: what a load
+   * balancer sees, for alerting without probing from outside.
+   */
+  watchReadiness(ready: () => Promise<boolean>): void {
+    new Gauge({
+      name: "oms_graph_ready",
+      help: "1 while /health/ready answers 200 (the OMS reachable, the breaker closed, not draining), 0 otherwise.",
+      registers: [this.registry],
+      async collect() {
+        this.set((await ready()) ? 1 : 0);
+      },
+    });
+  }
+
   /** Reports the bulk limiter's occupancy at every scrape. */
   watchBulkLimiter(limiter: { inFlight: number; queued: number }): void {
     new Gauge({

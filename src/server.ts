@@ -41,6 +41,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   /** Responses not yet finished: at the drain, those that can still say so are told to close. */
   const inFlight = new Set<ServerResponse>();
   const health = healthEndpoint(parts.readiness, () => draining);
+  app.metrics.watchReadiness(async () => !draining && (await parts.readiness()).ready);
   const routes = new Map<string, Endpoint | null>([
     ["/graphql", parts.graphql],
     ["/subgraph", parts.subgraph],

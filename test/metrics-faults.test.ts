@@ -1,7 +1,8 @@
 /**
  * What /metrics shows after faults: top-level GraphQL errors by code (an OMS_UNAVAILABLE query
  * answers HTTP 200, and is still counted), refusals before GraphQL runs, bulk item outcomes, the
- * idempotency store's hits, replays, conflicts, entries and errors, the breaker opening; and no
+ * idempotency store's hits, replays, conflicts, entries and errors, the breaker opening and the
+ * replica unready; and no
  * series labelled by a caller, a package or a request.
  */
 import { request } from "undici";
@@ -170,6 +171,8 @@ describe("after a run of faults", () => {
 
   it("shows the breaker open and the failed OMS calls", () => {
     expect(seriesValue(text, "oms_graph_oms_breaker_state")).toBe(2);
+    // What /health/ready answers while the breaker is open.
+    expect(seriesValue(text, "oms_graph_ready")).toBe(0);
     expect(seriesValue(text, 'oms_graph_oms_call_duration_seconds_count{route="package",status="503"}')).toBe(
       4,
     );
@@ -197,6 +200,8 @@ describe("with the idempotency store unreachable", () => {
         1,
       );
       expect(seriesValue(text, "oms_graph_idempotency_store_up")).toBe(0);
+      // Only keyed mutations need the store: the replica stays ready.
+      expect(seriesValue(text, "oms_graph_ready")).toBe(1);
       // Redis's records are every replica's: not counted by each one.
       expect(seriesValue(text, "oms_graph_idempotency_entries")).toBeUndefined();
     } finally {
