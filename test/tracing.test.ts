@@ -1,6 +1,7 @@
 /**
  * OpenTelemetry traces, exported by OTLP to a receiver in this process: a request that arrives with
- * a W3C traceparent continues that trace through the request, the operation, the resolver and each
+ * a W3C traceparent (on /graphql or /subgraph) continues that trace through the request, the
+ * operation, the resolver and each
  * OMS call (the OMS gets the trace context and x-request-id); retries and the breaker show on the OMS
  * call spans; without OTEL_* settings the OMS gets no traceparent and the log no trace id.
  *
@@ -15,6 +16,8 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./helpe
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN_ID = "00f067aa0ba902b7";
 const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`;
+const ROUTER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+const ROUTER_TRACEPARENT = `00-${ROUTER_TRACE_ID}-${CALLER_SPAN_ID}-01`;
 const SERVER = 2;
 const CLIENT = 3;
 
@@ -50,6 +53,17 @@ describe("a mutation sent with a traceparent, exported as OTLP/JSON", () => {
       UpdatePackageShipmentWithPackageDocument,
       { input: input("1001", "TR-1") },
       { traceparent: TRACEPARENT, "x-request-id": "trace-test-1" },
+    );
+    // A router's call to the subgraph, in another trace.
+    await h.post(
+      "/subgraph",
+      JSON.stringify({
+        query:
+          '{ _entities(representations: [{__typename: "Package", id: "1002"}]) { ... on Package { id } } }',
+      }),
+      {
+        traceparent: ROUTER_TRACEPARENT,
+      },
     );
     await h.close();
   });
@@ -113,11 +127,21 @@ describe("a mutation sent with a traceparent, exported as OTLP/JSON", () => {
     expect(childrenOf(spans, lazy).map((span) => span.name)).toEqual(["GET /api/v1/oms/packages/{id}/"]);
   });
 
+  it("continues a router's trace on /subgraph, down to the entity read", () => {
+    const spans = traceOf(receiver.spans, ROUTER_TRACE_ID);
+    const request = only(spans, "POST /subgraph");
+    expect(request.parentSpanId).toBe(CALLER_SPAN_ID);
+    const entities = only(spans, "Query._entities");
+    expect(entities.attributes["oms_graph.package_ids"]).toEqual(["1002"]);
+    expect(childrenOf(spans, entities).map((span) => span.name)).toEqual(["GET /api/v1/oms/packages/{id}/"]);
+  });
+
   it("sends the OMS call's trace context and the request id to the OMS with each call", () => {
     const spans = traceOf(receiver.spans, TRACE_ID);
     const omsSpans = spans.filter((span) => span.kind === CLIENT);
-    expect(h.sim.requests).toHaveLength(omsSpans.length);
-    for (const [index, sent] of h.sim.requests.entries()) {
+    const sentForMutation = h.sim.requests.filter((r) => r.headers["x-request-id"] === "trace-test-1");
+    expect(sentForMutation).toHaveLength(omsSpans.length);
+    for (const [index, sent] of sentForMutation.entries()) {
       const span = omsSpans.find((s) => sent.headers.traceparent === `00-${TRACE_ID}-${s.spanId}-01`);
       expect(span, `traceparent of OMS request ${index}: ${String(sent.headers.traceparent)}`).toBeDefined();
       expect(sent.headers["x-request-id"]).toBe("trace-test-1");
