@@ -1,9 +1,9 @@
 /**
  * OpenTelemetry traces, exported by OTLP to a receiver in this process: a request that arrives with
  * a W3C traceparent (on /graphql or /subgraph) continues that trace through the request, the
- * operation, the resolver and each
- * OMS call (the OMS gets the trace context and x-request-id); retries and the breaker show on the OMS
- * call spans; without OTEL_* settings the OMS gets no traceparent and the log no trace id.
+ * operation, the resolver and each OMS call (the OMS gets the trace context and x-request-id);
+ * retries and the breaker show on the OMS call spans; without OTEL_* settings the OMS gets no
+ * traceparent and the log no trace id.
  *
  * Spans are batched, so each gateway is stopped (which sends the last batch) before its spans are
  * read: the count is then final.
