@@ -130,18 +130,23 @@ export class Metrics {
   }
 
   /**
-   * Reports at every scrape whether this replica would answer /health/ready with 200: what a load
-   * balancer sees, for alerting without probing from outside.
+   * Reports at every scrape what this replica last answered on /health/ready: what its load balancer
+   * sees. A scrape asks nothing of the OMS itself; the load balancer's checks do.
+   * @returns what the readiness endpoint tells each answer to
    */
-  watchReadiness(ready: () => Promise<boolean>): void {
+  watchReadiness(draining: () => boolean): (ready: boolean) => void {
+    let lastReady = true;
     new Gauge({
       name: "oms_graph_ready",
-      help: "1 while /health/ready answers 200 (the OMS reachable, the breaker closed, not draining), 0 otherwise.",
+      help: "1 while /health/ready last answered 200 (or was not asked yet), 0 after it answered 503 (the OMS unreachable, the breaker not closed) and while draining.",
       registers: [this.registry],
-      async collect() {
-        this.set((await ready()) ? 1 : 0);
+      collect() {
+        this.set(!draining() && lastReady ? 1 : 0);
       },
     });
+    return (ready) => {
+      lastReady = ready;
+    };
   }
 
   /** Reports the bulk limiter's occupancy at every scrape. */

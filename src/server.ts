@@ -40,8 +40,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   let draining = false;
   /** Responses not yet finished: at the drain, those that can still say so are told to close. */
   const inFlight = new Set<ServerResponse>();
-  const health = healthEndpoint(parts.readiness, () => draining);
-  app.metrics.watchReadiness(async () => !draining && (await parts.readiness()).ready);
+  const isDraining = () => draining;
+  const health = healthEndpoint(parts.readiness, isDraining, app.metrics.watchReadiness(isDraining));
   const routes = new Map<string, Endpoint | null>([
     ["/graphql", parts.graphql],
     ["/subgraph", parts.subgraph],

@@ -129,6 +129,11 @@ describe("after a run of faults", () => {
       reason: "OMS_CIRCUIT_OPEN",
     });
 
+    // The load balancer's check, whose answer the scrape reports.
+    const ready = await request(`${h.url}/health/ready`);
+    expect(ready.statusCode).toBe(503);
+    await ready.body.dump();
+
     text = await scrape(h);
   });
   afterAll(() => h.close());
@@ -171,7 +176,7 @@ describe("after a run of faults", () => {
 
   it("shows the breaker open and the failed OMS calls", () => {
     expect(seriesValue(text, "oms_graph_oms_breaker_state")).toBe(2);
-    // What /health/ready answers while the breaker is open.
+    // What /health/ready answered while the breaker was open.
     expect(seriesValue(text, "oms_graph_ready")).toBe(0);
     expect(seriesValue(text, 'oms_graph_oms_call_duration_seconds_count{route="package",status="503"}')).toBe(
       4,
@@ -194,6 +199,9 @@ describe("with the idempotency store unreachable", () => {
       const res = await h.gql(SINGLE, { input: shipment(2006, "MF-R1") }, { "idempotency-key": newKey() });
       expect(res.status).toBe(503);
       expect(h.commands()).toEqual([]);
+      const ready = await request(`${h.url}/health/ready`);
+      expect(ready.statusCode).toBe(200);
+      await ready.body.dump();
       const text = await scrape(h);
       expect(seriesValue(text, 'oms_graph_idempotency_store_errors_total{stage="before_run"}')).toBe(1);
       expect(seriesValue(text, 'oms_graph_graphql_errors_total{code="IDEMPOTENCY_STORE_UNAVAILABLE"}')).toBe(

@@ -61,12 +61,20 @@ export function subgraphEndpoint(
   };
 }
 
-/** /health/live and /health/ready; not ready while the gateway drains. */
-export function healthEndpoint(readiness: () => Promise<Readiness>, draining: () => boolean): Endpoint {
+/**
+ * /health/live and /health/ready; not ready while the gateway drains.
+ * @param onReadiness told each readiness answer, for the metrics
+ */
+export function healthEndpoint(
+  readiness: () => Promise<Readiness>,
+  draining: () => boolean,
+  onReadiness: (ready: boolean) => void = () => {},
+): Endpoint {
   return async (_req, res, _requestId, url) => {
     if (url.pathname === "/health/live") return sendJson(res, 200, { status: "live" });
     if (draining()) return sendJson(res, 503, { status: "draining" });
     const { ready, ...body } = await readiness();
+    onReadiness(ready);
     return sendJson(res, ready ? 200 : 503, body);
   };
 }
