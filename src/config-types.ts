@@ -1,6 +1,7 @@
 /**
  * The shape of the gateway's configuration, as `loadConfig` (config.ts) returns it, frozen.
  */
+import type { TracingConfig } from "./config-tracing.js";
 import type { PackageStatus } from "./domain/package.js";
 import type { TransitionConfig } from "./domain/shipment.js";
 import type { TrackingUrlOverrides } from "./domain/tracking-urls.js";
@@ -88,6 +89,8 @@ export interface Config {
     maxEntries: number;
     maxBytes: number;
   };
+  /** OpenTelemetry traces (the standard OTEL_* variables); off unless an exporter is set. */
+  tracing: TracingConfig;
 }
 
 export interface JwtConfig {

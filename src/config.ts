@@ -10,6 +10,7 @@ import {
   parseTransitions,
   shortSecrets,
 } from "./config-rules.js";
+import { readTracing } from "./config-tracing.js";
 import type { Config, JwtConfig, NodeEnv, OmsConfig } from "./config-types.js";
 import { deepFreeze, type Env, Parser, withoutCredentials } from "./config-values.js";
 import type { TransitionConfig } from "./domain/shipment.js";
@@ -88,12 +89,8 @@ export function loadConfig(env: Env): Config {
     maxMutationFields: p.int("MAX_MUTATION_FIELDS", 1, 1, 100),
     graphqlJit: p.bool("GRAPHQL_JIT", true),
     limits: readLimits(p),
-    idempotency: {
-      ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
-      redisUrl: p.redisUrl("REDIS_URL"),
-      maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
-      maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
-    },
+    idempotency: readIdempotency(p),
+    tracing: readTracing(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -166,6 +163,15 @@ function readCargoCompanies(env: Env, p: Parser): Config["cargoCompanies"] {
     ttlMs: p.int("CARGO_COMPANIES_TTL_SECONDS", 300, 0, 86_400) * 1000,
     maxStaleMs: p.int("CARGO_COMPANIES_MAX_STALE_SECONDS", 3600, 0, 604_800) * 1000,
     file: env.CARGO_COMPANIES_FILE?.trim() || null,
+  };
+}
+
+function readIdempotency(p: Parser): Config["idempotency"] {
+  return {
+    ttlMs: p.int("IDEMPOTENCY_TTL_SECONDS", 86_400, 1, 30 * 86_400) * 1000,
+    redisUrl: p.redisUrl("REDIS_URL"),
+    maxEntries: p.int("IDEMPOTENCY_MAX_ENTRIES", 10_000, 1, 10_000_000),
+    maxBytes: p.int("IDEMPOTENCY_MAX_BYTES", 32 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
   };
 }
 

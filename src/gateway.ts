@@ -28,6 +28,7 @@ import { OmsClient } from "./oms/oms-client.js";
 import { ResilientOms } from "./oms/resilience.js";
 import { omsCallCounter } from "./oms/telemetry.js";
 import { createReadiness, type Readiness } from "./readiness.js";
+import { startTracing } from "./tracing.js";
 
 export interface GatewayDeps {
   log?: Logger;
@@ -45,7 +46,10 @@ export interface GatewayParts {
   subgraph: Endpoint | null;
   readiness: () => Promise<Readiness>;
   metrics: MetricsHandler;
-  /** Stops the GraphQL servers, then closes the idempotency store and the OMS connections. */
+  /**
+   * Stops the GraphQL servers, then closes the idempotency store and the OMS connections, and sends
+   * the last spans.
+   */
   close(): Promise<void>;
 }
 
@@ -57,6 +61,8 @@ export async function composeGateway(config: Config, deps: GatewayDeps = {}): Pr
   const idempotencyStore = await createIdempotencyStore(config.idempotency, log);
   app.metrics.watchIdempotencyStore(idempotencyStore);
   const apis = await createApis(config, app, idempotencyStore, deps.jit);
+  // Last: nothing runs before the server listens, and nothing started earlier fails after it.
+  const tracing = await startTracing(config.tracing, log);
   return {
     log,
     omsHttp,
@@ -74,6 +80,7 @@ export async function composeGateway(config: Config, deps: GatewayDeps = {}): Pr
       for (const api of apis.servers) await api.stop();
       await idempotencyStore.close();
       await omsHttp.close();
+      await tracing?.shutdown();
     },
   };
 }
@@ -93,6 +100,7 @@ function createOms(config: Config, log: Logger): { omsHttp: OmsHttp; oms: Resili
     breakerThreshold: config.oms.breakerThreshold,
     halfOpenAfterMs: config.oms.breakerHalfOpenMs,
     readAttempts: config.oms.readAttempts,
+    log,
     onStateChange: (state) =>
       state === "open"
         ? log.warn({ breaker: state }, "OMS circuit breaker opened: failing fast until a probe succeeds")
@@ -162,6 +170,7 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
   };
   const servers: ApolloServer<GatewayContext>[] = [];
   type ApolloParts = Parameters<typeof createApollo>[0];
+  // A landing page on /graphql only; /subgraph answers a router's request for field traces instead.
   const handlerOf = async (schema: ApolloParts["schema"], landingPage: ApolloParts["landingPage"]) => {
     // One per schema: the same text may be valid on /subgraph and not on /graphql.
     const documents = new DocumentGuard(config.limits, (check, result) =>
@@ -175,6 +184,7 @@ async function createApis(config: Config, app: AppServices, store: IdempotencySt
       jit: config.graphqlJit ? (jit ?? {}) : null,
       schema,
       landingPage,
+      inlineTrace: landingPage === null,
       documents,
     });
     await api.start();

@@ -92,8 +92,16 @@ export class Metrics {
     });
   }
 
-  /** Reports at every scrape whether the idempotency store can be used (keyed mutations need it). */
-  watchIdempotencyStore(store: { readonly healthy: boolean }): void {
+  /**
+   * Reports at every scrape whether the idempotency store can be used (keyed mutations need it) and,
+   * for the in-memory store, what it holds. Redis's records are shared by every replica: count them
+   * in Redis, not once per replica.
+   */
+  watchIdempotencyStore(store: {
+    readonly healthy: boolean;
+    readonly size?: number;
+    readonly storedBytes?: number;
+  }): void {
     new Gauge({
       name: "oms_graph_idempotency_store_up",
       help: "1 while the idempotency store (memory or REDIS_URL) can be used, 0 while it cannot: mutations with an Idempotency-Key are refused then.",
@@ -102,6 +110,43 @@ export class Metrics {
         this.set(store.healthy ? 1 : 0);
       },
     });
+    if (store.size === undefined) return;
+    new Gauge({
+      name: "oms_graph_idempotency_entries",
+      help: "Records in the in-memory idempotency store (running and finished requests' keys).",
+      registers: [this.registry],
+      collect() {
+        this.set(store.size ?? 0);
+      },
+    });
+    new Gauge({
+      name: "oms_graph_idempotency_stored_bytes",
+      help: "Bytes of answers kept by the in-memory idempotency store (at most IDEMPOTENCY_MAX_BYTES).",
+      registers: [this.registry],
+      collect() {
+        this.set(store.storedBytes ?? 0);
+      },
+    });
+  }
+
+  /**
+   * Reports at every scrape what this replica last answered on /health/ready: what its load balancer
+   * sees. A scrape asks nothing of the OMS itself; the load balancer's checks do.
+   * @returns what the readiness endpoint tells each answer to
+   */
+  watchReadiness(draining: () => boolean): (ready: boolean) => void {
+    let lastReady = true;
+    new Gauge({
+      name: "oms_graph_ready",
+      help: "1 while /health/ready last answered 200 (or was not asked yet), 0 after it answered 503 (the OMS unreachable, the breaker not closed) and while draining.",
+      registers: [this.registry],
+      collect() {
+        this.set(!draining() && lastReady ? 1 : 0);
+      },
+    });
+    return (ready) => {
+      lastReady = ready;
+    };
   }
 
   /** Reports the bulk limiter's occupancy at every scrape. */
@@ -130,6 +175,47 @@ export class Metrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+
+  readonly graphqlErrors = new Counter({
+    name: "oms_graph_graphql_errors_total",
+    help: "Top-level GraphQL errors answered, by code (OMS_UNAVAILABLE, OMS_OUTCOME_UNKNOWN, UNAUTHENTICATED, ...): most arrive in an HTTP 200, where the request metrics cannot see them.",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+
+  private readonly graphqlErrorsBy = childrenBy((...values) => this.graphqlErrors.labels(...values));
+
+  readonly idempotencyLookups = new Counter({
+    name: "oms_graph_idempotency_lookups_total",
+    help: "Mutations sent with an Idempotency-Key, by whether the store had the key: hit (replayed, refused as a conflict, or recovered after an interrupted run) or miss (a new key).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly idempotencyReplays = new Counter({
+    name: "oms_graph_idempotency_replays_total",
+    help: "Answers replayed from the idempotency store, without running the request again.",
+    registers: [this.registry],
+  });
+
+  readonly idempotencyConflicts = new Counter({
+    name: "oms_graph_idempotency_conflicts_total",
+    help: "Keys refused: reused for another request (422), or still in progress (409).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly idempotencyStoreErrors = new Counter({
+    name: "oms_graph_idempotency_store_errors_total",
+    help: "Idempotency store failures: before_run (the request was refused, 503) or after_run (it ran but its answer was not kept).",
+    labelNames: ["stage"] as const,
+    registers: [this.registry],
+  });
+
+  /** Counts one top-level error of an answer; codes outside the safe pattern are folded. */
+  recordGraphQLError(code: string): void {
+    this.graphqlErrorsBy(SAFE_CODE.test(code) ? code : "other").inc();
+  }
 
   recordResult(mutation: string, result: string, code: string | null): void {
     this.resultsBy(mutation, result, codeLabel(result, code)).inc();

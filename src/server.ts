@@ -9,9 +9,10 @@ import type { Config } from "./config.js";
 import { composeGateway, type GatewayDeps } from "./gateway.js";
 import type { AppServices } from "./graphql/context.js";
 import { type Endpoint, healthEndpoint } from "./http/endpoints.js";
-import { graphqlError, parseTarget, sendJson } from "./http/io.js";
+import { parseTarget, type RequestTarget, sendError, sendJson } from "./http/io.js";
 import { createMetricsServer } from "./http/metrics-endpoint.js";
-import { logRequest } from "./http/request-log.js";
+import { logRequest, type RequestLine } from "./http/request-log.js";
+import { inRequestSpan, traceIdOf } from "./http/request-span.js";
 import type { Logger } from "./logger.js";
 import type { OmsHttp } from "./oms/http.js";
 
@@ -39,7 +40,8 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   let draining = false;
   /** Responses not yet finished: at the drain, those that can still say so are told to close. */
   const inFlight = new Set<ServerResponse>();
-  const health = healthEndpoint(parts.readiness, () => draining);
+  const isDraining = () => draining;
+  const health = healthEndpoint(parts.readiness, isDraining, app.metrics.watchReadiness(isDraining));
   const routes = new Map<string, Endpoint | null>([
     ["/graphql", parts.graphql],
     ["/subgraph", parts.subgraph],
@@ -49,23 +51,17 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const header = req.headers["x-request-id"];
-    const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
-    res.setHeader("x-request-id", requestId);
-    const url = parseTarget(req.url);
-    res.on("finish", () => logRequest(log, app.metrics, req, res, url.pathname, requestId, started));
-    inFlight.add(res);
-    res.on("close", () => inFlight.delete(res));
+    const { requestId, url, line } = beginRequest(req, res, log, app, inFlight);
+    const run = () => dispatch(routes, draining, log, req, res, requestId, url);
     try {
-      if (draining && refuseWhileDraining(res, url.pathname, requestId, log)) return;
-      const endpoint = routes.get(url.pathname);
-      if (endpoint) return await endpoint(req, res, requestId, url);
-      return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
+      if (!GRAPHQL_PATHS.has(url.pathname)) return await run();
+      return await inRequestSpan(req, res, url.pathname, requestId, (span) => {
+        line.traceId = traceIdOf(span);
+        return run();
+      });
     } catch (error) {
       log.error({ requestId, err: error }, "request failed");
-      if (!res.headersSent)
-        sendJson(res, 500, graphqlError("Internal server error", "INTERNAL_SERVER_ERROR"));
+      if (!res.headersSent) sendError(res, 500, "Internal server error", "INTERNAL_SERVER_ERROR");
       else res.destroy();
     }
   }
@@ -93,6 +89,43 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   };
 }
 
+// Private: the request's id (the caller's x-request-id when it is safe to log, else a new one), its
+// log line written when the answer is, and its place among the responses in flight.
+function beginRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+  app: AppServices,
+  inFlight: Set<ServerResponse>,
+) {
+  const started = performance.now();
+  const header = req.headers["x-request-id"];
+  const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+  res.setHeader("x-request-id", requestId);
+  const url = parseTarget(req.url);
+  const line: RequestLine = { path: url.pathname, requestId, started, traceId: undefined };
+  res.on("finish", () => logRequest(log, app.metrics, req, res, line));
+  inFlight.add(res);
+  res.on("close", () => inFlight.delete(res));
+  return { requestId, url, line };
+}
+
+// Private: the request's endpoint, a refusal while draining, or 404.
+async function dispatch(
+  routes: ReadonlyMap<string, Endpoint | null>,
+  draining: boolean,
+  log: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  url: RequestTarget,
+): Promise<void> {
+  if (draining && refuseWhileDraining(res, url.pathname, requestId, log)) return;
+  const endpoint = routes.get(url.pathname);
+  if (endpoint) return await endpoint(req, res, requestId, url);
+  return sendJson(res, 404, { error: "Not found. The API is at /graphql." });
+}
+
 /**
  * During the drain every answer closes its connection: the client's next request opens one
  * elsewhere. A GraphQL request that arrived after the drain began, on a connection opened before
@@ -105,7 +138,7 @@ function refuseWhileDraining(res: ServerResponse, path: string, requestId: strin
   res.setHeader("retry-after", "1");
   log.warn({ requestId, path }, "request refused: the gateway is shutting down");
   const message = "The gateway is shutting down; the request was not run. Send it again.";
-  sendJson(res, 503, graphqlError(message, "SHUTTING_DOWN"));
+  sendError(res, 503, message, "SHUTTING_DOWN");
   return true;
 }
 

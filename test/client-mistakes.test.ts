@@ -1,6 +1,6 @@
 /**
  * A caller's mistake is answered with a code the caller can act on, never INTERNAL_SERVER_ERROR,
- * and is logged as an ordinary request line (info), without an error line or a stack.
+ * and is logged as a refused request (warn, with its code), without an error line or a stack.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GraphQLResult, type Harness, startHarness } from "./helpers/harness.js";
@@ -26,7 +26,7 @@ function expectClientError(res: GraphQLResult<unknown>, status: number, code: st
   expect(lines.filter((line) => line.level === "error" || line.level === "fatal")).toEqual([]);
   expect(h.rawLogs.join("\n")).not.toContain("stack");
   const request = lines.find((line) => line.msg === "request");
-  expect(request).toMatchObject({ level: "info", outcome: code, status });
+  expect(request).toMatchObject({ level: "warn", outcome: code, code, status });
 }
 
 describe("client mistakes", () => {

@@ -196,13 +196,21 @@ describe("the OMS token and the caller's key stay inside", () => {
       expect(lines).toHaveLength(1);
       const line = lines[0] as RequestLog;
       expect(line).toMatchObject({
-        level: "info",
+        level: outcome === "ShipmentUpdated" ? "info" : "warn",
         method: "POST",
         path: "/graphql",
         status: 200,
         operation,
         outcome,
       });
+      if (outcome !== "ShipmentUpdated") {
+        // A failure names who asked (by the key's digest, never the key) and the package.
+        expect(line).toMatchObject({
+          caller: expect.stringMatching(/^key:[0-9a-f]{16}$/),
+          packageIds: ["1001"],
+        });
+        expect(typeof (line as unknown as { code: unknown }).code).toBe("string");
+      }
       expect(callsOf(line)).toStrictEqual(calls);
       expect(typeof line.ms).toBe("number");
       expect(line.ms).toBeGreaterThanOrEqual(Math.max(...line.oms.map((c) => c.ms)));

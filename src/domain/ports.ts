@@ -20,6 +20,8 @@ export type OmsCallRecord = object;
 
 export interface CallOptions {
   onCall?: (call: OmsCallRecord) => void;
+  /** The id of the request the call is made for, passed on to the OMS for its logs. */
+  requestId?: string;
   /** Ask once, without the retries reads usually get: for reads whose count matters. */
   once?: boolean;
   /**

@@ -1,8 +1,8 @@
 /**
- * The Apollo Server instance for /graphql: plugins, error masking and the request bookkeeping that
- * feeds the request log line.
+ * The Apollo Server instances for /graphql and /subgraph: plugins, error masking and the request
+ * bookkeeping that feeds the request log line.
  */
-import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from "@apollo/server";
+import { ApolloServer } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -11,13 +11,8 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
-import {
-  GraphQLError,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  Kind,
-  type OperationDefinitionNode,
-} from "graphql";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { GatewayContext } from "./context.js";
@@ -28,12 +23,15 @@ import { sandboxLandingPage } from "./landing-page.js";
 import { limitCode, limitRules, type QueryLimits } from "./limits.js";
 import { maxMutationFieldsRule } from "./mutation-fields-rule.js";
 import { operationTypesRule } from "./operation-types-rule.js";
+import { badRequestCode, bookkeeping, codesOnErrors, rememberRefusals } from "./request-plugins.js";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   production: boolean;
   /** Apollo Sandbox on GET text/html (never in production); null: none. */
   landingPage: { callersMustAuthenticate: boolean } | null;
+  /** Answer a router's `apollo-federation-include-trace: ftv1` with a field trace (the subgraph). */
+  inlineTrace: boolean;
   maxMutationFields: number;
   limits: QueryLimits;
   /** Checked before this server sees a document; told of the documents it refuses. */
@@ -73,8 +71,13 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      // Routers add traces to Apollo Studio reports; this gateway does not report there.
-      ApolloServerPluginInlineTraceDisabled(),
+      // Before the field trace, which reads the errors as resolvers threw them.
+      codesOnErrors(),
+      // A router that reports usage asks its subgraphs for field traces and forwards them. Errors in
+      // them keep their code only: the router passes traces on to a reporting service.
+      options.inlineTrace
+        ? ApolloServerPluginInlineTrace({ includeErrors: { transform: codeOnly } })
+        : ApolloServerPluginInlineTraceDisabled(),
       // No cache hints are used, and the plugin would wrap every field resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
       options.production || options.landingPage === null
@@ -140,109 +143,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
-// Private: Apollo's document store hands back the same operation node for the same document, so
-// each operation is described once rather than on every request.
-const descriptions = new WeakMap<OperationDefinitionNode, string>();
-
-// Private: root field names come from the schema, so the label has few values; fields reached
-// through root fragments are rare enough to be counted as "fragment".
-function describeOperation(operation: OperationDefinitionNode): string {
-  let description = descriptions.get(operation);
-  if (description === undefined) {
-    description = describeOnce(operation);
-    descriptions.set(operation, description);
-  }
-  return description;
-}
-
-function describeOnce(operation: OperationDefinitionNode): string {
-  const fields = new Set<string>();
-  for (const selection of operation.selectionSet.selections) {
-    fields.add(selection.kind === Kind.FIELD ? selection.name.value : "fragment");
-  }
-  return `${operation.operation} ${[...fields].sort().join(",")}`.slice(0, 120);
+// Private: the trace gets a copy of each error without its original error, so the code must already
+// be on the error itself (see codesOnErrors).
+function codeOnly(error: GraphQLError): GraphQLError {
+  const code = error.extensions?.code;
+  return new GraphQLError("<masked>", {
+    extensions: { code: typeof code === "string" ? code : "INTERNAL_SERVER_ERROR" },
+  });
 }
 
 function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, "");
-}
-
-/**
- * Apollo refuses some malformed requests with an HTTP 4xx but no code, which would read as our own
- * failure: the caller's mistake gets a code a client can act on (Apollo Router's, for APQ).
- */
-function badRequestCode(error: GraphQLError): string | null {
-  if (error.extensions?.code !== undefined) return null;
-  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
-  if (typeof status !== "number" || status < 400 || status >= 500) return null;
-  return error.message === "provided sha does not match query"
-    ? "PERSISTED_QUERY_HASH_MISMATCH"
-    : "BAD_REQUEST";
-}
-
-function codeOf(error: GraphQLError): string {
-  const original = unwrapResolverError(error);
-  if (original instanceof OmsError) return original.code;
-  const code = error.extensions?.code;
-  return typeof code === "string" ? code : (badRequestCode(error) ?? "INTERNAL_SERVER_ERROR");
-}
-
-// Private: records the operation name and outcome for the request log, and logs unexpected errors
-// with their stack (which the caller never sees).
-// It keeps nothing per request, so every request shares one listener instead of allocating its own.
-function bookkeeping(log: Logger): ApolloServerPlugin<GatewayContext> {
-  const listener: GraphQLRequestListener<GatewayContext> = {
-    async didResolveOperation({ contextValue, operationName, operation }) {
-      const type = operation ? describeOperation(operation) : null;
-      contextValue.stats.resolved(operationName ?? operation?.operation ?? null, type);
-    },
-    async didEncounterErrors({ contextValue, errors }) {
-      for (const error of errors) {
-        const code = codeOf(error);
-        contextValue.stats.failed(code);
-        if (code === "INTERNAL_SERVER_ERROR") {
-          const original = unwrapResolverError(error);
-          log.error(
-            { requestId: contextValue.requestId, err: original, path: error.path },
-            "unexpected error",
-          );
-        }
-      }
-    },
-  };
-  return {
-    async requestDidStart() {
-      return listener;
-    },
-  };
-}
-
-// Private: a document that does not parse or validate gets the same answer every time, so the answer
-// is handed to the guard, which gives it before Apollo runs next time. Only documents seen for the
-// first time reach these hooks: Apollo keeps valid ones parsed and validated.
-function rememberRefusals(documents: DocumentGuard): ApolloServerPlugin<GatewayContext> {
-  const refused = new WeakSet<object>();
-  const listener: GraphQLRequestListener<GatewayContext> = {
-    async parsingDidStart({ request }) {
-      return async (error) => {
-        if (error !== undefined) refused.add(request);
-      };
-    },
-    async validationDidStart({ request }) {
-      return async (errors) => {
-        documents.validated(errors === undefined);
-        if (errors !== undefined) refused.add(request);
-      };
-    },
-    async willSendResponse({ request, source, response }) {
-      if (!refused.has(request) || source === undefined || response.body.kind !== "single") return;
-      const errors = response.body.singleResult.errors ?? [];
-      documents.remember(source, { status: response.http.status ?? 400, body: { errors } });
-    },
-  };
-  return {
-    async requestDidStart() {
-      return listener;
-    },
-  };
 }

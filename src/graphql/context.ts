@@ -49,12 +49,7 @@ export interface RequestEffects {
 
 export class GatewayContext {
   readonly stats = new RequestStats();
-  readonly callOptions: CallOptions = {
-    onCall: (call) => {
-      this.stats.omsCall(call);
-      this.app.countOmsCall(call);
-    },
-  };
+  readonly callOptions: CallOptions;
   /**
    * What the request's commands did, for the Idempotency-Key layer. An object shared by reference:
    * Apollo Server hands resolvers a shallow copy of the context, so plain fields set there would
@@ -67,13 +62,23 @@ export class GatewayContext {
   constructor(
     readonly app: AppServices,
     readonly requestId: string,
-  ) {}
+  ) {
+    this.callOptions = {
+      // Sent to the OMS with each call, so its logs can be matched with ours.
+      requestId,
+      onCall: (call) => {
+        this.stats.omsCall(call);
+        this.app.countOmsCall(call);
+      },
+    };
+  }
 
   /** Counts a command's business outcome in the metrics; returns the union member's name. */
   recordResult(mutation: string, result: { typename: string; code?: string }): string {
     const name = result.typename;
     const code = result.code ?? (name === "ValidationError" ? firstFieldCode(result) : null);
     this.app.metrics.recordResult(mutation, name, code);
+    if (name !== "ShipmentUpdated") this.stats.itemFailed(code ?? name);
     return name;
   }
 

@@ -5,8 +5,10 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { type ApolloServer, HeaderMap } from "@apollo/server";
+import { trace } from "@opentelemetry/api";
 import type { OperationTypeNode } from "graphql";
 import { isObject } from "../json.js";
+import { TRACER_NAME } from "../tracing.js";
 import type { GatewayContext } from "./context.js";
 import type { DocumentFacts, DocumentGuard, DocumentVerdict } from "./document-guard.js";
 
@@ -79,6 +81,8 @@ const APOLLO_HEADERS = [
   "accept",
   "x-apollo-operation-name",
   "apollo-require-preflight",
+  // A router asking a subgraph for a field trace (ftv1).
+  "apollo-federation-include-trace",
 ] as const;
 
 /** Runs one request through Apollo Server's pipeline and collects its answer. */
@@ -92,9 +96,17 @@ export async function executeHttp(
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
-  const result = await api.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
-    context: async () => context,
+  // The operation's span: named once Apollo knows the operation (see request-plugins.ts); the
+  // resolvers' spans nest under it.
+  const result = await trace.getTracer(TRACER_NAME).startActiveSpan("graphql", async (span) => {
+    try {
+      return await api.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
+        context: async () => context,
+      });
+    } finally {
+      span.end();
+    }
   });
   let text: string;
   if (result.body.kind === "complete") {

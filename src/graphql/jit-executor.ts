@@ -43,6 +43,8 @@ export const COMPILE_AFTER_RUNS = 10;
  */
 export const MAX_COMPILED_FIELDS = 100;
 
+const FIELD_TRACE_HEADER = "apollo-federation-include-trace";
+
 export interface JitOptions {
   /** Tests use 1, so that every test runs compiled code. */
   compileAfterRuns?: number;
@@ -95,6 +97,10 @@ function jitExecutor(schema: GraphQLSchema, options: JitOptions): GatewayExecuto
     // Apollo answers with, and no resolver runs. graphql-jit would take an empty name for no name
     // and run the document's only operation.
     if (!operation) return runGraphqlJs(schema, requestContext);
+    // A router's field trace (ftv1) times each resolver through the wrappers Apollo puts on the
+    // schema's fields at the first such request; code compiled before then calls the resolvers
+    // directly, and the trace would have no fields.
+    if (request.http?.headers.get(FIELD_TRACE_HEADER) === "ftv1") return runGraphqlJs(schema, requestContext);
     let state = states.get(operation);
     if (state === undefined) {
       state =

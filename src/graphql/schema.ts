@@ -6,6 +6,7 @@
 import type { GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import { CargoCompanyResolver } from "./cargo-company/cargo-company.resolver.js";
+import { instrumentFields } from "./instrumented-fields.js";
 import { PackageResolver } from "./package/package.resolver.js";
 import { ShipmentResolver } from "./shipment/shipment.resolver.js";
 import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
@@ -21,10 +22,19 @@ export const resolvers = [
   UpdatePackageShipmentsResolver,
 ] as const;
 
+/**
+ * The fields whose resolvers may call the OMS: the root fields, and the lazy reads of a result. Each
+ * run of one is a span under the operation's.
+ */
+export const OMS_FIELDS = ["Query.*", "Mutation.*", "ShipmentUpdated.package", "Shipment.cargoCompany"];
+
 let cached: GraphQLSchema | undefined;
 
 /** Built once per process: the classes and their metadata never change at run time. */
 export function publicSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({ resolvers: [...resolvers], validate: false });
+  if (cached === undefined) {
+    cached = buildSchemaSync({ resolvers: [...resolvers], validate: false });
+    instrumentFields(cached, OMS_FIELDS);
+  }
   return cached;
 }

@@ -8,6 +8,7 @@ import { GraphQLError, type GraphQLFieldResolver, type GraphQLSchema, isUnionTyp
 import { createResolversMap } from "type-graphql";
 import { isObject } from "../json.js";
 import { resolveCargoCompanyReference } from "./cargo-company/cargo-company.reference.js";
+import { instrumentFields } from "./instrumented-fields.js";
 import { resolvePackageReference } from "./package/package.reference.js";
 import { publicSchema } from "./schema.js";
 
@@ -35,6 +36,8 @@ export function subgraphSchema(maxRepresentations: number): GraphQLSchema {
     } as never,
   });
   limitRepresentations(schema, maxRepresentations);
+  // The other fields' resolvers come instrumented from the public schema.
+  instrumentFields(schema, ["Query._entities"]);
   cache.set(maxRepresentations, schema);
   return schema;
 }

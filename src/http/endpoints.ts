@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readiness } from "../readiness.js";
 import { applyCors } from "./cors.js";
 import type { GraphQLHandler } from "./graphql-handler.js";
-import { graphqlError, type RequestTarget, sendJson } from "./io.js";
+import { type RequestTarget, sendError, sendJson } from "./io.js";
 
 /** One endpoint of the router. */
 export type Endpoint = (
@@ -39,7 +39,7 @@ export function publicEndpoint(handler: GraphQLHandler, options: PublicEndpointO
     if (caller === null) {
       res.setHeader("www-authenticate", 'Bearer realm="oms-graph"');
       const message = "A valid API key or token is required: Authorization: Bearer <key>.";
-      return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
+      return sendError(res, 401, message, "UNAUTHENTICATED");
     }
     return handler(req, res, requestId, url, caller);
   };
@@ -55,18 +55,26 @@ export function subgraphEndpoint(
     if (!allowedMethod(req, res)) return;
     if (!routerCheck(req.headers["router-authorization"])) {
       const message = "The subgraph needs the router's Router-Authorization header.";
-      return sendJson(res, 401, graphqlError(message, "UNAUTHENTICATED"));
+      return sendError(res, 401, message, "UNAUTHENTICATED");
     }
     return handler(req, res, requestId, url, routerScope(req.headers.authorization));
   };
 }
 
-/** /health/live and /health/ready; not ready while the gateway drains. */
-export function healthEndpoint(readiness: () => Promise<Readiness>, draining: () => boolean): Endpoint {
+/**
+ * /health/live and /health/ready; not ready while the gateway drains.
+ * @param onReadiness told each readiness answer, for the metrics
+ */
+export function healthEndpoint(
+  readiness: () => Promise<Readiness>,
+  draining: () => boolean,
+  onReadiness: (ready: boolean) => void = () => {},
+): Endpoint {
   return async (_req, res, _requestId, url) => {
     if (url.pathname === "/health/live") return sendJson(res, 200, { status: "live" });
     if (draining()) return sendJson(res, 503, { status: "draining" });
     const { ready, ...body } = await readiness();
+    onReadiness(ready);
     return sendJson(res, ready ? 200 : 503, body);
   };
 }
@@ -88,6 +96,6 @@ function routerScope(authorization: string | undefined): string {
 function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method === "GET" || req.method === "POST") return true;
   res.setHeader("allow", "GET, POST");
-  sendJson(res, 405, graphqlError("Use GET or POST.", "METHOD_NOT_ALLOWED"));
+  sendError(res, 405, "Use GET or POST.", "METHOD_NOT_ALLOWED");
   return false;
 }

@@ -23,7 +23,7 @@ import {
   type IdempotentOutcome,
   runIdempotent,
 } from "../idempotency/idempotency.js";
-import { graphqlError, type RequestTarget, readBody, sendJson } from "./io.js";
+import { type RequestTarget, readBody, sendError, sendErrors } from "./io.js";
 
 export interface GraphQLHandlerOptions {
   maxBodyBytes: number;
@@ -54,26 +54,27 @@ export function createGraphQLHandler(
   options: GraphQLHandlerOptions,
 ): GraphQLHandler {
   return async (req, res, requestId, url, caller) => {
+    const context = new GatewayContext(app, requestId);
+    context.stats.calledBy(caller);
+    res.locals = context;
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === "tooLarge") {
       const message = `The request body exceeds ${options.maxBodyBytes} bytes.`;
-      return sendJson(res, 413, graphqlError(message, "PAYLOAD_TOO_LARGE"));
+      return sendError(res, 413, message, "PAYLOAD_TOO_LARGE");
     }
     let parsed: unknown;
     if (req.method === "POST" && isJson(req.headers["content-type"])) {
       try {
         parsed = JSON.parse(body.text);
       } catch {
-        return sendJson(res, 400, graphqlError("The request body is not valid JSON.", "BAD_REQUEST"));
+        return sendError(res, 400, "The request body is not valid JSON.", "BAD_REQUEST");
       }
     }
     const request = { method: req.method ?? "POST", headers: req.headers, search: url.search, body: parsed };
     const verdict = checkDocument(options.documents, request);
     if (verdict !== null && "refusal" in verdict) {
-      return sendJson(res, verdict.refusal.status, verdict.refusal.body);
+      return sendErrors(res, verdict.refusal.status, verdict.refusal.body);
     }
-    const context = new GatewayContext(app, requestId);
-    res.locals = context;
     const key = req.headers["idempotency-key"];
     const identity = key === undefined ? null : mutationIdentity(verdict, request);
     if (identity === null) return write(res, await executeHttp(api, request, context));
@@ -102,16 +103,33 @@ async function idempotent(
     });
   } catch (error) {
     if (!(error instanceof IdempotencyStoreError)) throw error;
-    const { log } = context.app;
+    const { log, metrics } = context.app;
+    metrics.idempotencyStoreErrors.inc({ stage: "before_run" });
     log.error(
       { requestId: context.requestId, err: error.cause },
       "idempotency store failed before the request ran",
     );
     context.stats.failed("IDEMPOTENCY_STORE_UNAVAILABLE");
     const message = "The idempotency store is unavailable; the request was not run. Try again shortly.";
-    return sendJson(res, 503, graphqlError(message, "IDEMPOTENCY_STORE_UNAVAILABLE"));
+    return sendError(res, 503, message, "IDEMPOTENCY_STORE_UNAVAILABLE");
   }
+  count(context, outcome);
   answer(res, outcome, context, identity);
+}
+
+// Private: the idempotency store's figures for /metrics. A hit is any request whose key the store
+// already had: replayed, refused as a conflict, or run again after an interrupted run.
+function count(context: GatewayContext, outcome: IdempotentOutcome): void {
+  const { metrics } = context.app;
+  if (outcome.kind === "invalidKey") return;
+  const hit = outcome.kind !== "fresh" || context.effects.recoverSince !== null;
+  metrics.idempotencyLookups.inc({ result: hit ? "hit" : "miss" });
+  if (outcome.kind === "replayed") metrics.idempotencyReplays.inc();
+  if (outcome.kind === "reused") metrics.idempotencyConflicts.inc({ reason: "reused" });
+  if (outcome.kind === "inProgress") metrics.idempotencyConflicts.inc({ reason: "in_progress" });
+  if (outcome.kind === "fresh" && outcome.storeError !== undefined) {
+    metrics.idempotencyStoreErrors.inc({ stage: "after_run" });
+  }
 }
 
 // Private: what each idempotency outcome answers.
@@ -136,13 +154,13 @@ function answer(
       res.setHeader("idempotent-replayed", "true");
       return write(res, outcome.response);
     case "invalidKey":
-      return sendJson(res, 400, graphqlError(INVALID_KEY, "BAD_REQUEST"));
+      return sendError(res, 400, INVALID_KEY, "BAD_REQUEST");
     case "reused":
       context.stats.failed("IDEMPOTENCY_KEY_REUSED");
-      return sendJson(res, 422, graphqlError(KEY_REUSED, "IDEMPOTENCY_KEY_REUSED"));
+      return sendError(res, 422, KEY_REUSED, "IDEMPOTENCY_KEY_REUSED");
     case "inProgress":
       context.stats.failed("IDEMPOTENCY_KEY_IN_PROGRESS");
-      return sendJson(res, 409, graphqlError(KEY_IN_PROGRESS, "IDEMPOTENCY_KEY_IN_PROGRESS"));
+      return sendError(res, 409, KEY_IN_PROGRESS, "IDEMPOTENCY_KEY_IN_PROGRESS");
   }
 }
 

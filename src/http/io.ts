@@ -70,6 +70,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** A GraphQL-shaped error body for answers given before GraphQL runs. */
-export function graphqlError(message: string, code: string): object {
+export function graphqlError(message: string, code: string): { errors: object[] } {
   return { errors: [{ message, extensions: { code } }] };
+}
+
+declare module "node:http" {
+  interface ServerResponse {
+    /** The code of an answer refused before GraphQL ran: read by the request log line. */
+    refusedWith?: string;
+  }
+}
+
+/** Answers with a GraphQL-shaped error before GraphQL runs, noting its code for the request log. */
+export function sendError(res: ServerResponse, status: number, message: string, code: string): void {
+  res.refusedWith = code;
+  sendJson(res, status, graphqlError(message, code));
+}
+
+/** Answers with a GraphQL-shaped body of errors made earlier, noting the first one's code. */
+export function sendErrors(res: ServerResponse, status: number, body: { errors: readonly object[] }): void {
+  const extensions = (body.errors[0] as { extensions?: { code?: unknown } } | undefined)?.extensions;
+  res.refusedWith = typeof extensions?.code === "string" ? extensions.code : "BAD_REQUEST";
+  sendJson(res, status, body);
 }

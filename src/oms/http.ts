@@ -3,6 +3,7 @@
  * connections, explicit connect/headers/body timeouts, a whole-request deadline, no redirects and a
  * response size cap. Failures to get an answer become OmsError; answers of any status are returned.
  */
+import { context, propagation } from "@opentelemetry/api";
 import { type Dispatcher, Pool } from "undici";
 import { toOmsError } from "./errors.js";
 import type { OmsCall, OmsCallOptions } from "./telemetry.js";
@@ -95,15 +96,12 @@ export class OmsHttp {
         }
       });
       const timer = setTimeout(() => call.timeOut(), timeoutMs);
-      this.pool.dispatch(
-        {
-          path: this.prefix + path,
-          method,
-          headers: body === null ? this.baseHeaders : this.jsonHeaders,
-          body,
-        },
-        call,
-      );
+      const headers = { ...(body === null ? this.baseHeaders : this.jsonHeaders) };
+      if (options?.requestId !== undefined) headers["x-request-id"] = options.requestId;
+      // The active span's context (the OMS call's, see call-trace.ts) as `traceparent`; nothing when
+      // tracing is off.
+      propagation.inject(context.active(), headers);
+      this.pool.dispatch({ path: this.prefix + path, method, headers, body }, call);
     });
   }
 

@@ -15,7 +15,9 @@ import {
   retry,
 } from "cockatiel";
 import { OmsError } from "../domain/errors.js";
+import type { Logger } from "../logger.js";
 import { CircuitBreaker, isBrokenCircuitError } from "./breaker.js";
+import { type CallTraceOptions, traceCall } from "./call-trace.js";
 import { parseRetryAfter } from "./command-result.js";
 import type { OmsHttp, OmsResponse } from "./http.js";
 import type { OmsCall, OmsCallOptions } from "./telemetry.js";
@@ -32,6 +34,8 @@ export interface ResilienceOptions {
   readAttempts: number;
   /** Called when the breaker opens, half-opens or closes. */
   onStateChange?: (state: "open" | "halfOpen" | "closed") => void;
+  /** Where each try's debug line goes. */
+  log?: Logger;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -52,11 +56,13 @@ const JITTERED = new ExponentialBackoff({
 
 export class ResilientOms {
   private readonly breaker: CircuitBreaker;
+  private readonly trace: CallTraceOptions;
 
   constructor(
     private readonly http: OmsHttp,
     private readonly options: ResilienceOptions,
   ) {
+    this.trace = { origin: http.origin, prefix: http.prefix, log: options.log };
     this.breaker = new CircuitBreaker({
       threshold: options.breakerThreshold,
       halfOpenAfterMs: options.halfOpenAfterMs,
@@ -113,7 +119,9 @@ export class ResilientOms {
       backoff: pausesWithin(deadline),
     });
     try {
-      return await policy.execute(() => this.once(method, path, route, body, options, deadline));
+      return await policy.execute(({ attempt }) =>
+        this.once(method, path, route, body, options, deadline, attempt),
+      );
     } catch (error) {
       if (error instanceof LastAnswer) return error.res;
       throw error;
@@ -121,6 +129,26 @@ export class ResilientOms {
   }
 
   private async once(
+    method: "GET" | "POST",
+    path: string,
+    route: OmsCall["route"],
+    body: string | null,
+    options: OmsCallOptions | undefined,
+    deadline: number,
+    attempt = 0,
+  ): Promise<OmsResponse> {
+    const tried = {
+      method,
+      path,
+      route,
+      attempt,
+      breaker: this.breaker.state,
+      requestId: options?.requestId,
+    };
+    return traceCall(this.trace, tried, () => this.tryOnce(method, path, route, body, options, deadline));
+  }
+
+  private async tryOnce(
     method: "GET" | "POST",
     path: string,
     route: OmsCall["route"],

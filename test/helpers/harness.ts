@@ -18,6 +18,7 @@ export interface GraphQLResult<TData> {
   body: {
     data?: TData | null;
     errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+    extensions?: Record<string, unknown>;
   };
   text: string;
 }

@@ -46,6 +46,13 @@ describe("logRequest (the request line)", () => {
   const req = { method: "POST" } as IncomingMessage;
   const answered = (statusCode: number, stats?: object) =>
     ({ statusCode, locals: stats && { stats } }) as unknown as ServerResponse;
+  const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const line = (path: string, requestId: string, started = performance.now(), traceId?: string) => ({
+    path,
+    requestId,
+    started,
+    traceId,
+  });
 
   it("writes the request's fields under these names, in this order", () => {
     vi.useFakeTimers({ toFake: ["Date", "performance"] });
@@ -57,16 +64,50 @@ describe("logRequest (the request line)", () => {
       outcome: "ShipmentUpdated",
       omsCalls: [{ route: "command", method: "POST", status: 204, ms: 3 }],
     };
-    logRequest(log, new Metrics(), req, answered(200, stats), "/graphql", 'r"1\\', performance.now() - 12.4);
-    logRequest(log, new Metrics(), req, answered(415), "/subgraph", "r2", performance.now());
+    const arrived = performance.now() - 12.4;
+    logRequest(log, new Metrics(), req, answered(200, stats), line("/graphql", 'r"1\\', arrived, TRACE_ID));
+    logRequest(log, new Metrics(), req, answered(200), line("/subgraph", "r2"));
     expect(lines).toStrictEqual([
       '{"level":"info","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r\\"1\\\\",' +
+        `"trace_id":"${TRACE_ID}",` +
         '"method":"POST","path":"/graphql","status":200,"operation":"mutation updatePackageShipment",' +
         '"outcome":"ShipmentUpdated","oms":[{"route":"command","method":"POST","status":204,"ms":3}],"ms":12,' +
         '"msg":"request"}\n',
       '{"level":"info","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r2",' +
-        '"method":"POST","path":"/subgraph","status":415,"operation":null,"outcome":null,"oms":[],"ms":0,' +
+        '"method":"POST","path":"/subgraph","status":200,"operation":null,"outcome":null,"oms":[],"ms":0,' +
         '"msg":"request"}\n',
+    ]);
+  });
+
+  it("writes a failed or refused request at warn, with its code, caller and packages", () => {
+    vi.useFakeTimers({ toFake: ["Date", "performance"] });
+    vi.setSystemTime(new Date("2026-11-25T10:00:00.123Z"));
+    const { lines, stream } = capture();
+    const log = createLogger("info", stream);
+    const stats = {
+      operation: "UpdateShipment",
+      outcome: "OMS_OUTCOME_UNKNOWN",
+      code: "OMS_OUTCOME_UNKNOWN",
+      caller: "key:0123456789abcdef",
+      packageIds: ["1001"],
+      omsCalls: [{ route: "command", method: "POST", status: 502, ms: 3 }],
+    };
+    logRequest(log, new Metrics(), req, answered(200, stats), line("/graphql", "r1"));
+    const refused = Object.assign(answered(401), { refusedWith: "UNAUTHENTICATED" });
+    logRequest(log, new Metrics(), req, refused, line("/graphql", "r2"));
+    logRequest(log, new Metrics(), req, answered(415), line("/subgraph", "r3"));
+    expect(lines).toStrictEqual([
+      '{"level":"warn","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r1",' +
+        '"method":"POST","path":"/graphql","status":200,"operation":"UpdateShipment",' +
+        '"outcome":"OMS_OUTCOME_UNKNOWN","code":"OMS_OUTCOME_UNKNOWN","caller":"key:0123456789abcdef",' +
+        '"packageIds":["1001"],"oms":[{"route":"command","method":"POST","status":502,"ms":3}],"ms":0,' +
+        '"msg":"request"}\n',
+      '{"level":"warn","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r2",' +
+        '"method":"POST","path":"/graphql","status":401,"operation":null,"outcome":null,' +
+        '"code":"UNAUTHENTICATED","caller":null,"packageIds":[],"oms":[],"ms":0,"msg":"request"}\n',
+      '{"level":"warn","time":"2026-11-25T10:00:00.123Z","service":"oms-graph","requestId":"r3",' +
+        '"method":"POST","path":"/subgraph","status":415,"operation":null,"outcome":null,' +
+        '"code":"HTTP_415","caller":null,"packageIds":[],"oms":[],"ms":0,"msg":"request"}\n',
     ]);
   });
 
@@ -75,7 +116,7 @@ describe("logRequest (the request line)", () => {
     for (const level of ["info", "debug"]) {
       const log = createLogger(level, stream);
       for (const path of ["/health/live", "/health/ready", "/metrics"]) {
-        logRequest(log, new Metrics(), req, answered(200), path, "r1", performance.now());
+        logRequest(log, new Metrics(), req, answered(200), line(path, "r1"));
       }
     }
     expect(lines.map((line) => JSON.parse(line))).toMatchObject([
@@ -89,15 +130,7 @@ describe("logRequest (the request line)", () => {
     const { lines, stream } = capture();
     const log = pino({ redact: { paths: ["requestId", "oms[*].method"], censor: "[redacted]" } }, stream);
     const stats = { omsCalls: [{ route: "command", method: "POST", status: 204, ms: 3 }] };
-    logRequest(
-      log,
-      new Metrics(),
-      req,
-      answered(200, stats),
-      "/graphql",
-      "secret-looking",
-      performance.now(),
-    );
+    logRequest(log, new Metrics(), req, answered(200, stats), line("/graphql", "secret-looking"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain("secret-looking");
     expect(JSON.parse(lines[0] as string)).toMatchObject({
