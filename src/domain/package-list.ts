@@ -38,8 +38,6 @@ export interface PackagePage {
   /** How many packages match the filter in all. */
   count: number;
   packages: PackageRecord[];
-  /** False when the OMS has no such page (it is past the last one). */
-  exists: boolean;
 }
 
 /** The largest page the OMS serves. */

@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
 import type { PackageStatus } from "../../src/domain/package.js";
 import type { ShipmentCommandBody } from "../../src/domain/ports.js";
 import { OmsHttp } from "../../src/oms/http.js";
-import { OmsClient } from "../../src/oms/oms-client.js";
+import { DEFAULT_PACKAGE_FILTER_PARAMS } from "../../src/config.js";
+import { OmsClient, type OmsClientOptions } from "../../src/oms/oms-client.js";
 
 export interface SeenRequest {
   method: string;
@@ -73,6 +74,8 @@ export function clientFor(
   baseUrl: string,
   options: {
     statusMap?: ReadonlyMap<string, PackageStatus>;
+    packageIdsParam?: string | null;
+    packageFilterParams?: OmsClientOptions["packageFilterParams"];
     timeoutMs?: number;
     maxResponseBytes?: number;
   } = {},
@@ -88,6 +91,8 @@ export function clientFor(
   return new OmsClient(http, {
     statusMap: options.statusMap ?? new Map(),
     cargoCompaniesPath: "/api/v1/oms/cargo_companies/",
+    packageIdsParam: options.packageIdsParam === undefined ? "id__in" : options.packageIdsParam,
+    packageFilterParams: options.packageFilterParams ?? DEFAULT_PACKAGE_FILTER_PARAMS,
   });
 }
 
