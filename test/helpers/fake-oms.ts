@@ -5,10 +5,10 @@
  */
 import nodeHttp, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEFAULT_PACKAGE_FILTER_PARAMS } from "../../src/config.js";
 import type { PackageStatus } from "../../src/domain/package.js";
 import type { ShipmentCommandBody } from "../../src/domain/ports.js";
 import { OmsHttp } from "../../src/oms/http.js";
-import { DEFAULT_PACKAGE_FILTER_PARAMS } from "../../src/config.js";
 import { OmsClient, type OmsClientOptions } from "../../src/oms/oms-client.js";
 
 export interface SeenRequest {
