@@ -7,12 +7,14 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import { CargoCompanyResolver } from "./cargo-company/cargo-company.resolver.js";
 import { PackageResolver } from "./package/package.resolver.js";
+import { PackagesResolver } from "./package/packages.resolver.js";
 import { ShipmentResolver } from "./shipment/shipment.resolver.js";
 import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
 import { UpdatePackageShipmentsResolver } from "./shipment/update-package-shipments.resolver.js";
 
 export const resolvers = [
   PackageResolver,
+  PackagesResolver,
   CargoCompanyResolver,
   ShipmentResolver,
   UpdatePackageShipmentResolver,
