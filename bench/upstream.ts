@@ -24,7 +24,9 @@ const control = http.createServer((req, res) => {
       ? "cargo_companies"
       : r.method === "POST"
         ? "command"
-        : "package";
+        : r.path === "/api/v1/oms/packages/"
+          ? "package_list"
+          : "package";
     byRoute[route] = (byRoute[route] ?? 0) + 1;
   }
   res.end(JSON.stringify({ total: sim.requests.length, byRoute, stats: sim.stats }));

@@ -5,6 +5,7 @@
  */
 import { pairs, withoutCredentials } from "./config-values.js";
 import { PACKAGE_STATUSES, type PackageStatus } from "./domain/package.js";
+import { PACKAGE_FILTER_FIELDS, type PackageFilterField } from "./domain/package-list.js";
 import type { TransitionConfig } from "./domain/shipment.js";
 import { TRACKING_NUMBER_PLACEHOLDER, type TrackingUrlOverrides } from "./domain/tracking-urls.js";
 
@@ -87,6 +88,62 @@ export function parseStatusMap(raw: string, problems: string[]): Map<string, Pac
     }
   }
   return map;
+}
+
+/** The package list's query parameter per filter field; null: the OMS cannot be asked for that field. */
+export type PackageFilterParams = Readonly<Record<PackageFilterField, string | null>>;
+
+export const DEFAULT_PACKAGE_FILTER_PARAMS: PackageFilterParams = {
+  status: "state__enum_value__in",
+  cargoCompanyId: "shipment__cargo_company",
+  orderNumber: "order__number",
+  createdAfter: "created_date__gte",
+  createdBefore: "created_date__lte",
+};
+
+// Private: names are put into OMS URLs as they are, so only plain query parameter names pass.
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * `OMS_PACKAGE_IDS_PARAM`: unset → `id__in`; set but empty → null (packages are read one by one).
+ */
+export function parseIdsParam(raw: string | undefined, problems: string[]): string | null {
+  if (raw === undefined) return "id__in";
+  const name = raw.trim();
+  if (name === "") return null;
+  if (!PARAM_NAME.test(name)) {
+    problems.push(
+      `OMS_PACKAGE_IDS_PARAM must be a query parameter name such as id__in, or empty, got "${name}".`,
+    );
+    return "id__in";
+  }
+  return name;
+}
+
+/**
+ * `OMS_PACKAGE_FILTER_PARAMS`: `field:param` pairs over the defaults; `field:` (no name) turns a
+ * filter off, so that asking for it is refused instead of silently ignored by the OMS.
+ */
+export function parseFilterParams(raw: string, problems: string[]): PackageFilterParams {
+  const params: Record<PackageFilterField, string | null> = { ...DEFAULT_PACKAGE_FILTER_PARAMS };
+  for (const item of raw.split(",")) {
+    if (item.trim() === "") continue;
+    const colon = item.indexOf(":");
+    const field = (colon < 0 ? item : item.slice(0, colon)).trim() as PackageFilterField;
+    const name = colon < 0 ? undefined : item.slice(colon + 1).trim();
+    if (!PACKAGE_FILTER_FIELDS.includes(field)) {
+      problems.push(
+        `OMS_PACKAGE_FILTER_PARAMS: unknown filter "${field}" (expected one of ${PACKAGE_FILTER_FIELDS.join(", ")}).`,
+      );
+    } else if (name === undefined || (name !== "" && !PARAM_NAME.test(name))) {
+      problems.push(
+        `OMS_PACKAGE_FILTER_PARAMS: "${item.trim()}" must be ${field}:<query parameter name>, or ${field}: to turn it off.`,
+      );
+    } else {
+      params[field] = name === "" ? null : name;
+    }
+  }
+  return params;
 }
 
 function knownStatuses(): string {

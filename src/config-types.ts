@@ -1,6 +1,7 @@
 /**
  * The shape of the gateway's configuration, as `loadConfig` (config.ts) returns it, frozen.
  */
+import type { PackageFilterParams } from "./config-rules.js";
 import type { TracingConfig } from "./config-tracing.js";
 import type { PackageStatus } from "./domain/package.js";
 import type { TransitionConfig } from "./domain/shipment.js";
@@ -18,6 +19,10 @@ export interface OmsConfig {
   /** Extra or overriding `enum_value → status` pairs. */
   statusMap: ReadonlyMap<string, PackageStatus>;
   cargoCompaniesPath: string;
+  /** The package list's multiple-id filter, used to batch package reads; null: one read per id. */
+  packageIdsParam: string | null;
+  /** The package list's query parameter per filter field; null: that filter is refused. */
+  packageFilterParams: PackageFilterParams;
   timeoutMs: number;
   maxConnections: number;
   /** Consecutive transport failures that open the circuit breaker. */

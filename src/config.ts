@@ -5,6 +5,8 @@
 
 import {
   defaultMaxBodyBytes,
+  parseFilterParams,
+  parseIdsParam,
   parseStatusMap,
   parseTrackingUrls,
   parseTransitions,
@@ -18,8 +20,10 @@ import type { TransitionConfig } from "./domain/shipment.js";
 export {
   BODY_BYTES_FOR_DOCUMENT,
   BODY_BYTES_PER_BULK_ITEM,
+  DEFAULT_PACKAGE_FILTER_PARAMS,
   defaultMaxBodyBytes,
   MIN_SECRET_LENGTH,
+  type PackageFilterParams,
   parseStatusMap,
   parseTransitions,
 } from "./config-rules.js";
@@ -148,6 +152,9 @@ function readOms(env: Env, p: Parser, problems: string[], baseUrl: string | null
     transitions: parseTransitions(transitionsRaw, problems),
     statusMap: parseStatusMap(env.OMS_STATUS_MAP ?? "", problems),
     cargoCompaniesPath: p.path("OMS_CARGO_COMPANIES_PATH", DEFAULT_CARGO_COMPANIES_PATH),
+    // Unlike other settings, an empty value means something here: no multiple-id filter.
+    packageIdsParam: parseIdsParam(env.OMS_PACKAGE_IDS_PARAM, problems),
+    packageFilterParams: parseFilterParams(env.OMS_PACKAGE_FILTER_PARAMS ?? "", problems),
     // Shorter than a federation router's default 30 s, so the router never times out before we answer.
     timeoutMs: p.int("OMS_TIMEOUT_MS", 10_000, 50, 29_000),
     maxConnections: p.int("OMS_MAX_CONNECTIONS", 32, 1, 1024),

@@ -114,6 +114,8 @@ function createServices(config: Config, transport: OmsTransport, log: Logger): A
   const oms = new OmsClient(transport, {
     statusMap: config.oms.statusMap,
     cargoCompaniesPath: config.oms.cargoCompaniesPath,
+    packageIdsParam: config.oms.packageIdsParam,
+    packageFilterParams: config.oms.packageFilterParams,
   });
   const file = config.cargoCompanies.file;
   const fileCompanies = file === null ? null : readCargoCompanyFile(file);

@@ -31,6 +31,8 @@ interface Script {
   readBack?: PackageRecord | null | Error;
   /** Set: an earlier run of the request was interrupted at this time (epoch ms). */
   recoverSince?: number;
+  /** The loader's read may be older than the command (a bulk call's read ahead). */
+  readAhead?: boolean;
 }
 
 const PER_STATUS: TransitionConfig = {
@@ -105,6 +107,12 @@ function fake(script: Script) {
     listCargoCompanies() {
       throw new Error("the use case has no reason to list cargo companies");
     },
+    getPackages() {
+      throw new Error("the use case reads packages one by one, or through its loader");
+    },
+    listPackages() {
+      throw new Error("the use case has no reason to list packages");
+    },
   };
   const run = (command: UpdateShipmentCommand) =>
     updateShipment(
@@ -121,6 +129,7 @@ function fake(script: Script) {
         callOptions: CALL_OPTIONS,
         clockSkewMs: SKEW_MS,
         recoverSince: script.recoverSince ?? null,
+        readAhead: script.readAhead,
         onReachedOms() {
           reached++;
         },
@@ -430,6 +439,19 @@ describe("a lost answer needs proof of a change, not only the requested values",
     const lost = LOST();
     const still = fake({ loaded: before, command: lost, readBack: before });
     expect(await thrown(still.run(COMMAND))).toBe(lost);
+  });
+
+  it("does not compare with a read ahead, which another writer may have overtaken", async () => {
+    const before = pkg("packed", null, "packed", at(-600_000));
+    const changedSinceRead = pkg("packed", REQUESTED, "packed", at(-500_000));
+    const lost = LOST();
+    const ahead = fake({ loaded: before, command: lost, readBack: changedSinceRead, readAhead: true });
+    expect(await thrown(ahead.run(COMMAND))).toBe(lost);
+    expect(ahead.calls()).toEqual(["loadPackage", "updateShipment", "getPackage", "forgetPackage"]);
+    // A change time after the command was sent still proves it.
+    const recent = pkg("packed", REQUESTED, "packed", at(10));
+    const proven = fake({ loaded: before, command: LOST(), readBack: recent, readAhead: true });
+    expect(await proven.run(COMMAND)).toStrictEqual(UPDATED);
   });
 });
 

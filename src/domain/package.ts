@@ -45,7 +45,7 @@ export interface PackageRecord {
  * The OMS state numbers that Akinon documents publicly. The numbers of Shipped, Delivered and the
  * rest are installation details, so they come from OMS_STATUS_MAP or are recognised by name.
  */
-const PUBLIC_STATE_NUMBERS: ReadonlyMap<string, PackageStatus> = new Map([
+export const PUBLIC_STATE_NUMBERS: ReadonlyMap<string, PackageStatus> = new Map([
   ["100", "waiting"],
   ["200", "preparing"],
   ["400", "ready_for_packaging"],

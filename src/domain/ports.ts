@@ -3,6 +3,7 @@
  * and the simulator-backed app use the same implementation.
  */
 import type { PackageRecord } from "./package.js";
+import type { PackagePage, PackagePageRequest } from "./package-list.js";
 import type { CommandVerdict, UpdateShipmentCommand } from "./shipment.js";
 
 export interface CargoCompanyRecord {
@@ -44,6 +45,17 @@ export interface OmsPort {
   ): Promise<CommandVerdict>;
   /** null when the OMS has no such package. */
   getPackage(id: number, options?: CallOptions): Promise<PackageRecord | null>;
+  /**
+   * Many packages in as few calls as the OMS allows (one list call per 100 ids where it can filter
+   * by several ids). One entry per id, in order: the package, null when the OMS has none, or the
+   * error of the call that should have brought it.
+   */
+  getPackages(ids: readonly number[], options?: CallOptions): Promise<Array<PackageRecord | null | Error>>;
+  /**
+   * One page of the package list; null when the page is past the last one.
+   * @throws UnsupportedFilterError before any call when this OMS cannot be asked for the filter.
+   */
+  listPackages(request: PackagePageRequest, options?: CallOptions): Promise<PackagePage | null>;
   /** Every cargo company, all pages followed. */
   listCargoCompanies(options?: CallOptions): Promise<CargoCompanyRecord[]>;
 }

@@ -20,6 +20,13 @@ export interface UpdateShipmentDeps {
   loadPackage(id: number): Promise<PackageRecord | null>;
   /** Drops the loader's copy once the command changed the package. */
   forgetPackage(id: number): void;
+  /**
+   * Set when `loadPackage` may answer with a read taken well before the command (a bulk call reads
+   * all its packages at once, before its items queue): that read then only chooses the transition,
+   * and a verification does not count a difference from it as proof, since another writer may have
+   * changed the package since.
+   */
+  readAhead?: boolean;
   callOptions?: CallOptions;
   /** How far the OMS's clock may lag the gateway's when change times are compared (OMS_CLOCK_SKEW_MS). */
   clockSkewMs: number;
@@ -56,7 +63,7 @@ export async function updateShipment(
     const chosen = await chooseTransition(deps, command);
     if ("kind" in chosen) return chosen;
     transition = chosen.id;
-    before = chosen.pkg;
+    before = deps.readAhead ? null : chosen.pkg;
   }
   const sentAt = (deps.now ?? Date.now)();
   try {
@@ -72,6 +79,11 @@ export async function updateShipment(
   } finally {
     deps.forgetPackage(command.packageId);
   }
+}
+
+/** Whether the command needs its package read before it is sent (to choose its transition). */
+export function needsPackageRead(transitions: TransitionConfig, command: UpdateShipmentCommand): boolean {
+  return command.transitionId === null && transitions.kind === "perStatus";
 }
 
 // Private: for commands that name no transition; the configured one, by the package's status when

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { CargoCompanyCatalogue } from "../domain/cargo-company-catalogue.js";
 import type { Limiter } from "../domain/limiter.js";
 import type { PackageRecord } from "../domain/package.js";
+import { MAX_PAGE_SIZE } from "../domain/package-list.js";
 import type { CallOptions, CargoCompanyRecord, OmsCallRecord, OmsPort } from "../domain/ports.js";
 import type { TransitionConfig } from "../domain/shipment.js";
 import type { TrackingUrls } from "../domain/tracking-urls.js";
@@ -82,14 +83,21 @@ export class GatewayContext {
     return name;
   }
 
-  /** Packages by id for this request: each id is read once, concurrent reads are batched. */
+  /**
+   * Packages by id for this request: each id is read once, and the reads asked for in the same tick
+   * go to the OMS together, up to a page of ids per call. Per request, never shared: a read here is
+   * never older than the request.
+   */
   get packages(): DataLoader<number, PackageRecord | null> {
-    this.packageLoader ??= new DataLoader((ids) =>
-      Promise.all(
-        ids.map((id) => this.app.oms.getPackage(id, this.callOptions).catch((error: Error) => error)),
-      ),
-    );
+    this.packageLoader ??= new DataLoader((ids) => this.app.oms.getPackages(ids, this.callOptions), {
+      maxBatchSize: MAX_PAGE_SIZE,
+    });
     return this.packageLoader;
+  }
+
+  /** Packages a list call brought: later reads of them in this request are answered from it. */
+  primePackages(records: readonly PackageRecord[]): void {
+    for (const record of records) this.packages.prime(record.id, record);
   }
 
   /** Forgets a package read earlier in this request (a command changed it); creates no loader for it. */

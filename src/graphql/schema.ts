@@ -8,6 +8,7 @@ import { buildSchemaSync } from "type-graphql";
 import { CargoCompanyResolver } from "./cargo-company/cargo-company.resolver.js";
 import { instrumentFields } from "./instrumented-fields.js";
 import { PackageResolver } from "./package/package.resolver.js";
+import { PackagesResolver } from "./package/packages.resolver.js";
 import { ShipmentResolver } from "./shipment/shipment.resolver.js";
 import { UpdatePackageShipmentResolver } from "./shipment/update-package-shipment.resolver.js";
 import { UpdatePackageShipmentsResolver } from "./shipment/update-package-shipments.resolver.js";
@@ -15,6 +16,7 @@ import { TrackingUrlResolver } from "./tracking/tracking-url.resolver.js";
 
 export const resolvers = [
   PackageResolver,
+  PackagesResolver,
   CargoCompanyResolver,
   ShipmentResolver,
   TrackingUrlResolver,

@@ -35,9 +35,19 @@ const SEEDS: readonly Seed[] = [
 export const BULK_FIRST_ID = 2000;
 export const BULK_LAST_ID = 2999;
 
+/**
+ * Packages to list, filter and page through: statuses cycle packed, shipped, delivered, waiting and
+ * cargo companies 1 to 8, so filters combine into small, predictable pages.
+ */
+export const LIST_FIRST_ID = 3001;
+export const LIST_LAST_ID = 3060;
+const LIST_STATUSES: readonly StatusKey[] = ["packed", "shipped", "delivered", "waiting"];
+const TRACKING_PREFIX = ["YK", "AR", "MN", "PT", "SR", "1Z", "DH", "HJ"];
+
 // Fixed dates keep the demo data identical between runs, so tests can compare whole packages.
 const DEMO_CREATED = Date.UTC(2024, 4, 6, 9, 0, 0);
 const BULK_CREATED = Date.UTC(2024, 5, 3, 8, 0, 0);
+const LIST_CREATED = Date.UTC(2024, 6, 1, 8, 0, 0);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -71,5 +81,19 @@ export function buildDemoPackages(baseUrl: string): Map<number, OmsPackage> {
     const seed: Seed = { id, status: "packed", shipment: null };
     packages.set(id, demoPackage(seed, BULK_CREATED + (id - BULK_FIRST_ID) * MINUTE, baseUrl));
   }
+  for (let id = LIST_FIRST_ID; id <= LIST_LAST_ID; id++) {
+    const index = id - LIST_FIRST_ID;
+    packages.set(id, demoPackage(listSeed(id), LIST_CREATED + index * HOUR, baseUrl));
+  }
   return packages;
+}
+
+// Private: shipped and delivered packages have a shipment, and every other packed one; waiting
+// ones have none yet.
+function listSeed(id: number): Seed {
+  const index = id - LIST_FIRST_ID;
+  const status = LIST_STATUSES[index % LIST_STATUSES.length] as StatusKey;
+  const cargo = (index % 8) + 1;
+  const shipped = status === "shipped" || status === "delivered" || (status === "packed" && index % 8 === 4);
+  return { id, status, shipment: shipped ? ship(cargo, `${TRACKING_PREFIX[cargo - 1]}${id}`) : null };
 }

@@ -2,6 +2,7 @@ import { checkAuthorization } from "./auth.js";
 import { CARGO_COMPANIES } from "./catalogue.js";
 import { type Outcome, runShipmentCommand } from "./command.js";
 import { errorReply, NOT_FOUND, type Reply } from "./http-io.js";
+import { filterPackages } from "./package-list.js";
 import { paginate } from "./pagination.js";
 import type { PackageStore } from "./store.js";
 
@@ -43,16 +44,9 @@ function packageId(segment: string): number | undefined {
 
 function listPackages(config: ApiConfig, request: ApiRequest): Reply {
   const query = new URLSearchParams(request.search);
-  const idIn = query.get("id__in");
-  let only: Set<number> | undefined;
-  if (idIn !== null) {
-    const parts = idIn.split(",").filter((part) => part.trim() !== "");
-    if (parts.some((part) => !/^\s*\d+\s*$/.test(part))) {
-      return { status: 400, json: { error: { id__in: ["Enter a number."] }, status_code: 400 } };
-    }
-    only = new Set(parts.map(Number));
-  }
-  return paginate(config.store.list(only), query, `http://${request.host}${PACKAGES_PATH}`);
+  const selected = filterPackages(config.store.list(), query);
+  if (!Array.isArray(selected)) return { status: 400, json: selected };
+  return paginate(selected, query, `http://${request.host}${PACKAGES_PATH}`);
 }
 
 /** Every /api request that got past the faults: authentication first, then routing. */

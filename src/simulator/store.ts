@@ -39,12 +39,11 @@ export class PackageStore {
     this.packages.set(pkg.id, structuredClone(pkg));
   }
 
-  /** Packages ordered by id, optionally only those whose id is in `only`. */
-  list(only?: ReadonlySet<number>): OmsPackage[] {
+  /** Packages ordered by id. */
+  list(): OmsPackage[] {
     this.sortedIds ??= [...this.packages.keys()].sort((a, b) => a - b);
     const result: OmsPackage[] = [];
     for (const id of this.sortedIds) {
-      if (only && !only.has(id)) continue;
       const pkg = this.packages.get(id);
       if (pkg) result.push(pkg);
     }

@@ -43,6 +43,14 @@ describe("loadConfig defaults", () => {
     expect(config.oms.maxConnections).toBe(32);
     expect(config.oms.cargoCompaniesPath).toBe("/api/v1/oms/cargo_companies/");
     expect(config.oms.statusMap.size).toBe(0);
+    expect(config.oms.packageIdsParam).toBe("id__in");
+    expect(config.oms.packageFilterParams).toEqual({
+      status: "state__enum_value__in",
+      cargoCompanyId: "shipment__cargo_company",
+      orderNumber: "order__number",
+      createdAfter: "created_date__gte",
+      createdBefore: "created_date__lte",
+    });
     expect(config.cargoCompanies).toEqual({ ttlMs: 300_000, maxStaleMs: 3_600_000, file: null });
     expect(config.subgraph).toEqual({ enabled: true, maxEntityRepresentations: 1000 });
   });

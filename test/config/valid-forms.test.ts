@@ -39,6 +39,25 @@ describe("loadConfig valid forms", () => {
     ]);
   });
 
+  it("reads OMS_PACKAGE_IDS_PARAM: another name, or empty for one read per id", () => {
+    expect(loadConfig({ OMS_PACKAGE_IDS_PARAM: " pk__in " }).oms.packageIdsParam).toBe("pk__in");
+    expect(loadConfig({ OMS_PACKAGE_IDS_PARAM: "" }).oms.packageIdsParam).toBeNull();
+    expect(loadConfig({ OMS_PACKAGE_IDS_PARAM: "  " }).oms.packageIdsParam).toBeNull();
+  });
+
+  it("reads OMS_PACKAGE_FILTER_PARAMS as field:param pairs over the defaults; field: turns one off", () => {
+    const config = loadConfig({
+      OMS_PACKAGE_FILTER_PARAMS: " orderNumber : order_number ,status:,, createdAfter:created__gte",
+    });
+    expect(config.oms.packageFilterParams).toEqual({
+      status: null,
+      cargoCompanyId: "shipment__cargo_company",
+      orderNumber: "order_number",
+      createdAfter: "created__gte",
+      createdBefore: "created_date__lte",
+    });
+  });
+
   it("accepts another OMS_AUTH_SCHEME word", () => {
     expect(loadConfig({ OMS_AUTH_SCHEME: "Bearer" }).oms.authScheme).toBe("Bearer");
   });

@@ -190,7 +190,7 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
     supergraph = undefined;
   });
 
-  it("resolves packages and cargo companies for orders, reading each distinct package once", async () => {
+  it("resolves packages and cargo companies for orders, reading each distinct package once, 100 to a call", async () => {
     // 100 orders on the bulk packages, the two demo packages with shipments, and three orders whose
     // package another order already names: those must not cost another read.
     currentOrders = ordersFor([...BULK, 1001, 1002, 1001, 2042, 1002]);
@@ -233,7 +233,8 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
     expect(supergraph.omsFetches).toHaveLength(1);
     expect(supergraph.omsFetches[0]).toContain("_entities");
     expect(omsCalls(h)).toEqual({
-      packageReads: 102,
+      packageReads: 0,
+      packageListCalls: 2,
       distinctPackagesRead: 102,
       cargoListReads: 1,
       other: [],
@@ -245,7 +246,8 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
     expect(warm.body).toEqual(cold.body);
     // Packages are read per request (they change); the cargo company list is shared and cached.
     expect(omsCalls(h)).toEqual({
-      packageReads: 102,
+      packageReads: 0,
+      packageListCalls: 2,
       distinctPackagesRead: 102,
       cargoListReads: 0,
       other: [],
@@ -288,8 +290,8 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
     const warmCalls = omsCalls(h);
 
     console.log(
-      `supergraph query over 100 packages: cold ${coldCalls.packageReads} package reads + ` +
-        `${coldCalls.cargoListReads} cargo company list read(s); warm ${warmCalls.packageReads} package reads + ` +
+      `supergraph query over 100 packages: cold ${coldCalls.packageListCalls} package list call(s) + ` +
+        `${coldCalls.cargoListReads} cargo company list read(s); warm ${warmCalls.packageListCalls} package list call(s) + ` +
         `${warmCalls.cargoListReads} cargo company list read(s)`,
     );
     expect(cold.body.errors).toBeUndefined();
@@ -304,13 +306,27 @@ describe("a real supergraph: ApolloGateway over the orders subgraph and our /sub
     expect(rows[7]?.package?.shipment?.cargoCompany).toEqual({ name: "HepsiJET" });
     expect(rows.filter((row) => row.package?.shipment?.cargoCompany == null)).toEqual([]);
     expect(warm.body).toEqual(cold.body);
-    expect(coldCalls).toEqual({ packageReads: 100, distinctPackagesRead: 100, cargoListReads: 1, other: [] });
-    expect(warmCalls).toEqual({ packageReads: 100, distinctPackagesRead: 100, cargoListReads: 0, other: [] });
+    expect(coldCalls).toEqual({
+      packageReads: 0,
+      packageListCalls: 1,
+      distinctPackagesRead: 100,
+      cargoListReads: 1,
+      other: [],
+    });
+    expect(warmCalls).toEqual({
+      packageReads: 0,
+      packageListCalls: 1,
+      distinctPackagesRead: 100,
+      cargoListReads: 0,
+      other: [],
+    });
   });
 
   it("never has more OMS requests in flight than OMS_MAX_CONNECTIONS", async () => {
     currentOrders = ordersFor([...BULK, 1001, 1002]);
-    supergraph = await startSupergraph(ordersUrl, { OMS_MAX_CONNECTIONS: "4" }, { latencyMs: 20 });
+    // Packages read one by one, so that far more reads are wanted at once than there are connections.
+    const env = { OMS_MAX_CONNECTIONS: "4", OMS_PACKAGE_IDS_PARAM: "" };
+    supergraph = await startSupergraph(ordersUrl, env, { latencyMs: 20 });
     const { h } = supergraph;
     h.sim.reset();
 

@@ -124,7 +124,13 @@ export class CountingOms {
       return json(res, 200, this.packages.wire(pkg));
     }
     if (req.method === "GET" && path.startsWith("/api/v1/oms/packages/?")) {
-      return json(res, 200, page([this.packages.wire(this.packages.get(1))]));
+      // A batched read names its packages; any other list call is a readiness probe.
+      const ids = new URLSearchParams(path.slice(path.indexOf("?"))).get("id__in")?.split(",").map(Number);
+      const listed = (ids ?? [1]).map((id) => this.packages.get(id));
+      if (listed.some((pkg) => Date.now() < pkg.readsFailUntil)) {
+        return json(res, 503, { detail: "Service unavailable." });
+      }
+      return json(res, 200, page(listed.map((pkg) => this.packages.wire(pkg))));
     }
     if (req.method === "GET" && path.startsWith("/api/v1/oms/cargo_companies/")) {
       return json(res, 200, page(CARGO_COMPANIES));

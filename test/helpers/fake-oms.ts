@@ -5,10 +5,11 @@
  */
 import nodeHttp, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEFAULT_PACKAGE_FILTER_PARAMS } from "../../src/config.js";
 import type { PackageStatus } from "../../src/domain/package.js";
 import type { UpdateShipmentCommand } from "../../src/domain/shipment.js";
 import { OmsHttp } from "../../src/oms/http.js";
-import { OmsClient } from "../../src/oms/oms-client.js";
+import { OmsClient, type OmsClientOptions } from "../../src/oms/oms-client.js";
 
 export interface SeenRequest {
   method: string;
@@ -73,6 +74,8 @@ export function clientFor(
   baseUrl: string,
   options: {
     statusMap?: ReadonlyMap<string, PackageStatus>;
+    packageIdsParam?: string | null;
+    packageFilterParams?: OmsClientOptions["packageFilterParams"];
     timeoutMs?: number;
     maxResponseBytes?: number;
   } = {},
@@ -88,6 +91,8 @@ export function clientFor(
   return new OmsClient(http, {
     statusMap: options.statusMap ?? new Map(),
     cargoCompaniesPath: "/api/v1/oms/cargo_companies/",
+    packageIdsParam: options.packageIdsParam === undefined ? "id__in" : options.packageIdsParam,
+    packageFilterParams: options.packageFilterParams ?? DEFAULT_PACKAGE_FILTER_PARAMS,
   });
 }
 

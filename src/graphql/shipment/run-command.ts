@@ -5,7 +5,7 @@
 
 import type { BulkDeadline } from "../../domain/bulk-deadline.js";
 import type { UpdateShipmentCommand, UpdateShipmentOutcome } from "../../domain/shipment.js";
-import { updateShipment } from "../../domain/update-shipment.js";
+import { needsPackageRead, updateShipment } from "../../domain/update-shipment.js";
 import type { GatewayContext } from "../context.js";
 import { parseIds, validateInput } from "../validate-input.js";
 import { Shipment } from "./shipment.type.js";
@@ -60,6 +60,8 @@ export async function execute(
       // The read is shared with the request's other items, so it is not cut; the item stops waiting.
       loadPackage: deadline ? (id) => deadline.race(ctx.packages.load(id)) : (id) => ctx.packages.load(id),
       forgetPackage: (id) => ctx.forgetPackage(id),
+      // A bulk call's items had their packages read ahead, together (see readAhead).
+      readAhead: deadline !== undefined,
       callOptions: deadline?.callOptions ?? ctx.callOptions,
       clockSkewMs: ctx.app.clockSkewMs,
       recoverSince: ctx.effects.recoverSince,
@@ -70,6 +72,17 @@ export async function execute(
     command,
   );
   return toResult(outcome, path);
+}
+
+/**
+ * Starts the package read a command will need, without waiting for it: the reads a bulk call starts
+ * in one go reach the OMS together, up to 100 packages per call, instead of one by one as each item
+ * gets its turn. The item later finds the read in the request's loader.
+ */
+export function readAhead(ctx: GatewayContext, command: UpdateShipmentCommand): void {
+  if (!needsPackageRead(ctx.app.transitions, command)) return;
+  // Its failure is the item's, seen when the item awaits the same read.
+  ctx.packages.load(command.packageId).catch(() => undefined);
 }
 
 function toResult(outcome: UpdateShipmentOutcome, path: readonly string[]): CommandResult {

@@ -5,7 +5,7 @@ import { OmsError } from "../../domain/errors.js";
 import type { Lane } from "../../domain/limiter.js";
 import type { GatewayContext } from "../context.js";
 import { BulkProgress } from "./bulk-progress.js";
-import { execute, prepare } from "./run-command.js";
+import { execute, prepare, readAhead } from "./run-command.js";
 import { UpdatePackageShipmentInput } from "./update-package-shipment.input.js";
 import {
   CommandFailed,
@@ -72,6 +72,7 @@ async function runItem(
   const first = firstIndexOf.get(prepared.packageId);
   if (first !== undefined) return duplicate(path, prepared.packageId, first);
   firstIndexOf.set(prepared.packageId, index);
+  readAhead(ctx, prepared);
   try {
     return await lane.run(() =>
       deadline.passed ? Promise.reject(deadlineExceeded()) : execute(ctx, prepared, path, deadline),
