@@ -16,10 +16,12 @@ import * as types from './graphql.js';
  */
 type Documents = {
     "\n  query PackageCard($id: ID!) {\n    package(id: $id) {\n      id\n      status\n      statusName\n      shipment {\n        trackingNumber\n        trackingUrl\n        cargoCompany {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.PackageCardDocument,
+    "\n  query PackedPackages($status: [PackageStatus!], $first: Int, $after: String) {\n    packages(filter: { status: $status }, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          id\n          orderNumber\n          status\n          canUpdateShipment\n          shipment {\n            trackingNumber\n            trackingUrl\n          }\n        }\n      }\n    }\n  }\n": typeof types.PackedPackagesDocument,
     "\n  mutation UpdateShipment($input: UpdatePackageShipmentInput!) {\n    updatePackageShipment(input: $input) {\n      __typename\n      ... on ShipmentUpdated {\n        shipment {\n          trackingNumber\n          trackingUrl\n          cargoCompany {\n            name\n          }\n        }\n      }\n      ... on ValidationError {\n        message\n        fieldErrors {\n          path\n          message\n          code\n        }\n      }\n      ... on CommandRejected {\n        message\n        code\n        packageId\n      }\n    }\n  }\n": typeof types.UpdateShipmentDocument,
 };
 const documents: Documents = {
     "\n  query PackageCard($id: ID!) {\n    package(id: $id) {\n      id\n      status\n      statusName\n      shipment {\n        trackingNumber\n        trackingUrl\n        cargoCompany {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.PackageCardDocument,
+    "\n  query PackedPackages($status: [PackageStatus!], $first: Int, $after: String) {\n    packages(filter: { status: $status }, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          id\n          orderNumber\n          status\n          canUpdateShipment\n          shipment {\n            trackingNumber\n            trackingUrl\n          }\n        }\n      }\n    }\n  }\n": types.PackedPackagesDocument,
     "\n  mutation UpdateShipment($input: UpdatePackageShipmentInput!) {\n    updatePackageShipment(input: $input) {\n      __typename\n      ... on ShipmentUpdated {\n        shipment {\n          trackingNumber\n          trackingUrl\n          cargoCompany {\n            name\n          }\n        }\n      }\n      ... on ValidationError {\n        message\n        fieldErrors {\n          path\n          message\n          code\n        }\n      }\n      ... on CommandRejected {\n        message\n        code\n        packageId\n      }\n    }\n  }\n": types.UpdateShipmentDocument,
 };
 
@@ -27,6 +29,10 @@ const documents: Documents = {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query PackageCard($id: ID!) {\n    package(id: $id) {\n      id\n      status\n      statusName\n      shipment {\n        trackingNumber\n        trackingUrl\n        cargoCompany {\n          id\n          name\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').PackageCardDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PackedPackages($status: [PackageStatus!], $first: Int, $after: String) {\n    packages(filter: { status: $status }, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          id\n          orderNumber\n          status\n          canUpdateShipment\n          shipment {\n            trackingNumber\n            trackingUrl\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.js').PackedPackagesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -43,6 +43,15 @@ export type PackageCardQueryVariables = Exact<{
 
 export type PackageCardQuery = { package: { id: string, status: PackageStatus, statusName: string, shipment: { trackingNumber: string | null, trackingUrl: string | null, cargoCompany: { id: string, name: string } | null } | null } | null };
 
+export type PackedPackagesQueryVariables = Exact<{
+  status?: Array<PackageStatus> | PackageStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type PackedPackagesQuery = { packages: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, orderNumber: string | null, status: PackageStatus, canUpdateShipment: boolean, shipment: { trackingNumber: string | null, trackingUrl: string | null } | null } }> } };
+
 export type UpdateShipmentMutationVariables = Exact<{
   input: UpdatePackageShipmentInput;
 }>;
@@ -90,6 +99,29 @@ export const PackageCardDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PackageCardQuery, PackageCardQueryVariables>;
+export const PackedPackagesDocument = new TypedDocumentString(`
+    query PackedPackages($status: [PackageStatus!], $first: Int, $after: String) {
+  packages(filter: {status: $status}, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        orderNumber
+        status
+        canUpdateShipment
+        shipment {
+          trackingNumber
+          trackingUrl
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PackedPackagesQuery, PackedPackagesQueryVariables>;
 export const UpdateShipmentDocument = new TypedDocumentString(`
     mutation UpdateShipment($input: UpdatePackageShipmentInput!) {
   updatePackageShipment(input: $input) {

@@ -181,6 +181,28 @@ describeInBrowser("the frontend example in Chromium", () => {
     ]);
   });
 
+  it("lists packed packages a page at a time from one OMS list call per page, with a button only where the shipment can be set", async () => {
+    await open();
+    await expect.poll(() => page.locator("#work-list li").count()).toBe(20);
+    const total = Number(await page.locator("#work-list").getAttribute("data-total"));
+    expect(total).toBeGreaterThan(20);
+    const lists = () =>
+      h.sim.requests.filter((r) => r.method === "GET" && r.path === "/api/v1/oms/packages/");
+    expect(lists()).toHaveLength(1);
+    expect(lists()[0]?.query).toMatchObject({ state__enum_value__in: "500" });
+    // Packed packages take the command with the default transition, so every row has its button.
+    expect(await page.locator("#work-list li button").count()).toBe(20);
+
+    await page.click("#more");
+    await expect.poll(() => page.locator("#work-list li").count()).toBe(Math.min(40, total));
+    expect(lists()).toHaveLength(2);
+
+    const first = await page.locator("#work-list li").first().getAttribute("data-id");
+    await page.locator("#work-list li button").first().click();
+    await expect.poll(() => page.locator("#package").textContent()).toContain(`Package ${first}: packed.`);
+    expect(await page.inputValue("input[name=packageId]")).toBe(first);
+  });
+
   it("a top-level error is shown with its code and request id, not as a form error", async () => {
     await open("wrong-key");
     await lookUp("1001");

@@ -4,6 +4,7 @@
  */
 import { GatewayError, type GatewayOptions } from "./gateway.js";
 import { loadPackage, statusLabel } from "./package-card.js";
+import { loadPackages } from "./package-list.js";
 import { type ShipmentOutcome, updateShipment } from "./update-shipment.js";
 
 const params = new URLSearchParams(location.search);
@@ -109,3 +110,37 @@ shipmentForm.addEventListener("submit", (event) => {
     })
     .catch((error: unknown) => showFailure(outcomeView, error));
 });
+
+// The work list: packed packages, a page at a time; a row's button fills the forms above.
+const workList = element<HTMLOListElement>("work-list");
+const moreButton = element<HTMLButtonElement>("more");
+const workListStatus = element<HTMLElement>("work-list-status");
+let nextPage: string | null = null;
+
+async function showMore(): Promise<void> {
+  const page = await loadPackages(gateway, nextPage);
+  nextPage = page.next;
+  moreButton.hidden = page.next === null;
+  workList.dataset.total = String(page.total);
+  for (const row of page.rows) {
+    const item = document.createElement("li");
+    item.dataset.id = row.id;
+    item.append(`${row.id} (${row.orderNumber ?? "no order"}) `);
+    if (row.canUpdateShipment) {
+      const pick = document.createElement("button");
+      pick.type = "button";
+      pick.textContent = "Set shipment";
+      pick.addEventListener("click", () => {
+        (packageForm.elements.namedItem("packageId") as HTMLInputElement).value = row.id;
+        void showPackage(row.id).catch((error: unknown) => showFailure(card, error));
+      });
+      item.append(pick);
+    }
+    workList.append(item);
+  }
+}
+
+moreButton.addEventListener("click", () => {
+  void showMore().catch((error: unknown) => showFailure(workListStatus, error));
+});
+void showMore().catch((error: unknown) => showFailure(workListStatus, error));
