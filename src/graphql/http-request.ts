@@ -8,7 +8,7 @@ import { type ApolloServer, HeaderMap } from "@apollo/server";
 import { trace } from "@opentelemetry/api";
 import type { OperationTypeNode } from "graphql";
 import { isObject } from "../json.js";
-import { TRACER_NAME } from "../tracing.js";
+import { TRACER_NAME, tracingOn } from "../tracing.js";
 import type { GatewayContext } from "./context.js";
 import type { DocumentFacts, DocumentGuard, DocumentVerdict } from "./document-guard.js";
 
@@ -96,18 +96,22 @@ export async function executeHttp(
     const value = request.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
+  const run = () =>
+    api.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
+      context: async () => context,
+    });
   // The operation's span: named once Apollo knows the operation (see request-plugins.ts); the
   // resolvers' spans nest under it.
-  const result = await trace.getTracer(TRACER_NAME).startActiveSpan("graphql", async (span) => {
-    try {
-      return await api.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
-        context: async () => context,
+  const result = !tracingOn()
+    ? await run()
+    : await trace.getTracer(TRACER_NAME).startActiveSpan("graphql", async (span) => {
+        try {
+          return await run();
+        } finally {
+          span.end();
+        }
       });
-    } finally {
-      span.end();
-    }
-  });
   let text: string;
   if (result.body.kind === "complete") {
     text = result.body.string;

@@ -14,7 +14,7 @@ import {
 } from "graphql";
 import { OmsError } from "../domain/errors.js";
 import { isObject } from "../json.js";
-import { TRACER_NAME } from "../tracing.js";
+import { TRACER_NAME, tracingOn } from "../tracing.js";
 import type { GatewayContext } from "./context.js";
 import { MAX_LOGGED_PACKAGES } from "./request-stats.js";
 
@@ -68,6 +68,7 @@ function instrument(
   return (source, args, ctx, info) => {
     const packageIds = packagesOf ? idsOf(packagesOf(args)) : [];
     if (packageIds.length > 0) ctx.stats.notePackages(packageIds);
+    if (!tracingOn()) return resolve(source, args, ctx, info);
     return tracer().startActiveSpan(name, (span) => {
       if (span.isRecording()) describe(span, info, packageIds);
       let result: unknown;

@@ -4,8 +4,19 @@
  * runs inside it, so the operation, resolver and OMS call spans nest under it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { TRACER_NAME } from "../tracing.js";
+import {
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { TRACER_NAME, tracingOn } from "../tracing.js";
+
+// The span of every request while the process does not trace: the API's own non-recording span.
+const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Runs `handle` inside the request's span, ended when the answer is written or the connection ends. */
 export function inRequestSpan<T>(
@@ -15,6 +26,7 @@ export function inRequestSpan<T>(
   requestId: string,
   handle: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!tracingOn()) return handle(UNTRACED);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const method = req.method ?? "GET";
   return trace

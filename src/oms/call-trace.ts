@@ -7,7 +7,7 @@
 import { type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
-import { TRACER_NAME } from "../tracing.js";
+import { TRACER_NAME, tracingOn } from "../tracing.js";
 import type { BreakerState } from "./breaker.js";
 import type { OmsResponse } from "./http.js";
 import type { OmsCall } from "./telemetry.js";
@@ -44,6 +44,7 @@ export function traceCall(
   call: CallTry,
   send: () => Promise<OmsResponse>,
 ): Promise<OmsResponse> {
+  if (!tracingOn() && !options.log?.isLevelEnabled("debug")) return send();
   const template = options.prefix + routeTemplate(call.path);
   const started = performance.now();
   return trace

@@ -5,6 +5,7 @@
  */
 import { context, propagation } from "@opentelemetry/api";
 import { type Dispatcher, Pool } from "undici";
+import { tracingOn } from "../tracing.js";
 import { toOmsError } from "./errors.js";
 import type { OmsCall, OmsCallOptions } from "./telemetry.js";
 
@@ -100,7 +101,7 @@ export class OmsHttp {
       if (options?.requestId !== undefined) headers["x-request-id"] = options.requestId;
       // The active span's context (the OMS call's, see call-trace.ts) as `traceparent`; nothing when
       // tracing is off.
-      propagation.inject(context.active(), headers);
+      if (tracingOn()) propagation.inject(context.active(), headers);
       this.pool.dispatch({ path: this.prefix + path, method, headers, body }, call);
     });
   }
