@@ -16,6 +16,9 @@ const NUM_RUNS = process.env.CI === "true" ? 300 : 100;
 const PROPERTY_TIMEOUT_MS = 60_000;
 
 const COMMAND_PATH = /^\/api\/v1\/oms\/packages\/[1-9]\d*\/(command\/)?$/;
+// A batched read of a bulk call's packages: the list with plain ids only, as many as asked for.
+const LIST_PATH = "/api/v1/oms/packages/";
+const BATCHED_READ = /^\?id__in=([1-9]\d*(?:,[1-9]\d*)*)&page_size=(\d+)$/;
 const COMMAND_KEYS = ["transition_id", "awb_number", "cargo_company", "query_number"];
 const PRINTABLE = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
 const LOCAL_CODES = ["INVALID_ID", "INVALID_LENGTH", "INVALID_CHARACTERS", "OUT_OF_RANGE"];
@@ -28,6 +31,12 @@ const codePoints = (text: string) => [...text].length;
 /** What makes an OMS request well-formed; returns the problems found, none when it is. */
 function problemsOf(r: RecordedRequest): string[] {
   const problems: string[] = [];
+  if (r.path === LIST_PATH) {
+    const read = BATCHED_READ.exec(r.search);
+    if (read === null || read[1]?.split(",").length !== Number(read[2]) || r.method !== "GET")
+      problems.push(`list read ${r.method} ${JSON.stringify(r.search)}`);
+    return problems;
+  }
   if (!COMMAND_PATH.test(r.path)) problems.push(`path ${JSON.stringify(r.path)}`);
   if (r.search !== "") problems.push(`query string ${JSON.stringify(r.search)}`);
   const isCommand = r.path.endsWith("/command/");
