@@ -5,6 +5,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { interpret } from "../src/import/chunk-answer.js";
+import { heldCodeIn } from "../src/import/client.js";
 import { formatCsv, formatCsvRow, readCsv, readDialect } from "../src/import/csv.js";
 import { ProgressReporter } from "../src/import/progress.js";
 import { ImportFileError, RowReader, readHeader } from "../src/import/rows.js";
@@ -121,5 +123,28 @@ describe("progress", () => {
         "progress: 300/1000 rows, 100 rows/s, eta 7s\n" +
         "progress: 1000/1000 rows, 429 rows/s, eta 0s\n",
     );
+  });
+});
+
+describe("answers relayed by a federation router (the gateway's 409 and 422 arrive as 200, codes kept)", () => {
+  const relayed = (code: string) => ({
+    status: 200,
+    headers: {},
+    text: JSON.stringify({ data: null, errors: [{ message: "refused", extensions: { code } }] }),
+  });
+
+  it("takes a key still running elsewhere as a chunk that may be running, not as a refusal for good", () => {
+    expect(interpret(relayed("IDEMPOTENCY_KEY_IN_PROGRESS"), 3)).toMatchObject({ kind: "lost" });
+    expect(interpret({ ...relayed("IDEMPOTENCY_KEY_IN_PROGRESS"), status: 409 }, 3)).toMatchObject({
+      kind: "lost",
+    });
+  });
+
+  it("reads a held key from the code, whatever the status, and nothing else as held", () => {
+    expect(heldCodeIn(relayed("IDEMPOTENCY_KEY_REUSED").text)).toBe(true);
+    expect(heldCodeIn(relayed("IDEMPOTENCY_KEY_IN_PROGRESS").text)).toBe(true);
+    expect(heldCodeIn(relayed("BAD_USER_INPUT").text)).toBe(false);
+    expect(heldCodeIn(JSON.stringify({ data: { updatePackageShipments: [] } }))).toBe(false);
+    expect(heldCodeIn("<html>bad gateway</html>")).toBe(false);
   });
 });

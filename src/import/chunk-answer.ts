@@ -83,8 +83,10 @@ export function interpret(reply: Reply, expected: number): ChunkAttempt {
   const detail = first?.message ? `${first.message}${code ? ` (${code})` : ""}` : text.slice(0, 200).trim();
   const http = detail === "" ? `HTTP ${status}` : `HTTP ${status}: ${detail}`;
   if ([408, 425, 429, 503].includes(status)) return { kind: "notSent", reason: http };
-  // A proxy's 502/504, or the key still running elsewhere: the chunk may be running or have run.
-  if ([409, 500, 502, 504].includes(status)) return { kind: "lost", reason: http };
+  // A proxy's 502/504, or the key still running elsewhere: the chunk may be running or have run. A
+  // federation router passes the gateway's 409 on as a 200 with the code kept.
+  if ([409, 500, 502, 504].includes(status) || code === "IDEMPOTENCY_KEY_IN_PROGRESS")
+    return { kind: "lost", reason: http };
   if (status === 200) {
     const codes = (body?.errors ?? []).map((e) => e.extensions?.code ?? "");
     if (codes.length > 0 && codes.every((c) => NOT_SENT_CODES.has(c)))

@@ -75,8 +75,9 @@ export class GatewayClient {
       key,
     );
     if ("failure" in reply) return "unreachable";
-    if (reply.status === 422) return true;
-    if (reply.status === 200) return false;
+    if (reply.status === 422 || reply.status === 409) return true;
+    // Through a federation router the refusal arrives as a 200 with the gateway's code kept.
+    if (reply.status === 200) return heldCodeIn(reply.text);
     return "unreachable";
   }
 
@@ -184,5 +185,16 @@ export class GatewayClient {
           : `the connection to the gateway failed (${code || (error as Error).message})`;
       return { failure: { kind: "lost", reason } };
     }
+  }
+}
+
+/** Whether an answer refuses the request because its key is held (answered, or still running). */
+export function heldCodeIn(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    const code = body.errors?.[0]?.extensions?.code;
+    return code === "IDEMPOTENCY_KEY_REUSED" || code === "IDEMPOTENCY_KEY_IN_PROGRESS";
+  } catch {
+    return false;
   }
 }
