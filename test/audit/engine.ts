@@ -27,6 +27,8 @@ export interface AuditOptions {
   store: "memory" | "redis";
   /** The gateway's OMS_TIMEOUT_MS: short, so hangs cost little. */
   omsTimeoutMs?: number;
+  /** How the gateway chooses the transition (see GatewaySettings); "single" by default. */
+  transitions?: "single" | "per-status";
   /** Defaults to every process fault the store allows. */
   processFaults?: readonly ProcessFault[];
   log?: (line: string) => void;
@@ -42,6 +44,8 @@ export interface AuditReport {
   commands: CommandRecord[];
   /** Every fault the OMS's record shows a command got: proof the schedule reached the gateway. */
   faultsSeen: Set<string>;
+  /** Package reads the OMS got as one list call for several ids. */
+  batchedReads: number;
   table: string;
   durationMs: number;
 }
@@ -76,6 +80,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       omsToken: OMS_TOKEN,
       omsTimeoutMs,
       redisUrl: redis?.url ?? null,
+      transitions: options.transitions ?? "single",
     });
     const logs: RequestLog[] = [];
     const liveOms = oms;
@@ -109,6 +114,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       logs,
       commands: oms.allCommands(),
       faultsSeen: new Set(oms.allCommands().map((c) => c.fault)),
+      batchedReads: oms.batchedReads,
       table: formatTable(verdicts),
       durationMs: Date.now() - started,
     };

@@ -27,6 +27,12 @@ export interface GatewaySettings {
   omsToken: string;
   omsTimeoutMs: number;
   redisUrl: string | null;
+  /**
+   * "single": one transition id for every status, so a command needs no read first. "per-status":
+   * the transition is chosen by the package's status, so every command is preceded by a read (a
+   * bulk call's reads batched into list calls ahead of its commands).
+   */
+  transitions: "single" | "per-status";
 }
 
 export class GatewayProcess {
@@ -58,8 +64,8 @@ export class GatewayProcess {
       SUBGRAPH_ENABLED: "false",
       OMS_BASE_URL: settings.omsUrl,
       OMS_API_TOKEN: settings.omsToken,
-      // One transition id for every status: the command needs no read of the package first.
-      OMS_SHIPMENT_TRANSITIONS: "41",
+      OMS_SHIPMENT_TRANSITIONS:
+        settings.transitions === "single" ? "41" : "packed:41,shipped:42,delivered:43,attempted_delivery:44",
       OMS_TIMEOUT_MS: String(settings.omsTimeoutMs),
       // About two in five scheduled commands fail in transport; at the default threshold (5) the
       // breaker would be open half the run and refuse most of the schedule before it reaches the

@@ -18,13 +18,14 @@ const { values } = parseArgs({
     "oms-timeout-ms": { type: "string", default: "1000" },
     /** Writes every request's attempts, the OMS's record and the process faults as JSON, per store. */
     dump: { type: "string" },
+    transitions: { type: "string", default: "single" },
   },
 });
 
 function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: npm run audit -- [--seed N] [--requests N] [--concurrency N] ` +
-      "[--store memory|redis|both] [--oms-timeout-ms N] [--dump PATH-PREFIX]\n",
+      "[--store memory|redis|both] [--oms-timeout-ms N] [--transitions single|per-status] [--dump PATH-PREFIX]\n",
   );
   process.exit(2);
 }
@@ -40,6 +41,10 @@ function positive(name: "seed" | "requests" | "concurrency" | "oms-timeout-ms"):
 // Ctrl-C exits through process.exit, so the gateways and Redis started for the run are killed.
 process.on("SIGINT", () => process.exit(130));
 
+const transitions = values.transitions;
+if (transitions !== "single" && transitions !== "per-status") {
+  usage(`--transitions must be single or per-status, got ${transitions}`);
+}
 const stores = values.store === "both" ? (["memory", "redis"] as const) : [values.store];
 let failed = false;
 for (const store of stores) {
@@ -50,6 +55,7 @@ for (const store of stores) {
     concurrency: positive("concurrency"),
     store,
     omsTimeoutMs: positive("oms-timeout-ms"),
+    transitions,
     log: (line) => process.stderr.write(`[${store}] ${line}\n`),
   });
   if (values.dump) {

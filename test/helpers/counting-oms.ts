@@ -44,6 +44,7 @@ export class CountingOms {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: http.Server;
+  private listReads = 0;
   private stormUntil = 0;
   private healedUntil = 0;
   private healingLeft = 0;
@@ -97,6 +98,11 @@ export class CountingOms {
     return this.commands.get(packageId) ?? [];
   }
 
+  /** Package reads that came as one list call for several ids (`id__in`). */
+  get batchedReads(): number {
+    return this.listReads;
+  }
+
   allCommands(): CommandRecord[] {
     return [...this.commands.values()].flat();
   }
@@ -126,6 +132,7 @@ export class CountingOms {
     if (req.method === "GET" && path.startsWith("/api/v1/oms/packages/?")) {
       // A batched read names its packages; any other list call is a readiness probe.
       const ids = new URLSearchParams(path.slice(path.indexOf("?"))).get("id__in")?.split(",").map(Number);
+      if (ids !== undefined) this.listReads++;
       const listed = (ids ?? [1]).map((id) => this.packages.get(id));
       if (listed.some((pkg) => Date.now() < pkg.readsFailUntil)) {
         return json(res, 503, { detail: "Service unavailable." });
