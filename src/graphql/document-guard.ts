@@ -39,8 +39,11 @@ export interface DocumentRefusal {
 export interface DocumentFacts {
   /** Each operation's type, by name; the anonymous operation under "". */
   readonly operations: ReadonlyMap<string, OperationTypeNode>;
-  /** The text without insignificant characters: one request however its client spelled it. */
-  readonly canonical: string;
+  /**
+   * The text without insignificant characters: one request however its client spelled it. Only a
+   * mutation with an Idempotency-Key needs it, so it is made on first use and then kept.
+   */
+  canonical(): string;
 }
 
 /** The guard's verdict: answer with a refusal, or run the document, whose facts are then known. */
@@ -81,7 +84,8 @@ export class DocumentGuard {
     const measured = this.measure(source);
     if (measured === undefined) return null;
     if ("facts" in measured) {
-      this.accepted.set(source, measured.facts, source.length + measured.facts.canonical.length);
+      // Counted at twice the text: the canonical text, once made, is never longer.
+      this.accepted.set(source, measured.facts, source.length * 2);
       this.onCheck("limits", "passed");
       return measured;
     }
@@ -154,7 +158,8 @@ function factsOf(source: string, document: DocumentNode): DocumentFacts {
   }
   // Stripped, not printed: printing would also merge spellings (`query { a }` and `{ a }`), and a key
   // kept by an earlier version must still match its retry.
-  return { operations, canonical: stripIgnoredCharacters(source) };
+  let canonical: string | undefined;
+  return { operations, canonical: () => (canonical ??= stripIgnoredCharacters(source)) };
 }
 
 interface Size {

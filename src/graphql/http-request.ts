@@ -55,7 +55,7 @@ export function mutationIdentity(
   const operation = operationOf(verdict.facts, body.operationName);
   if (operation?.type !== "mutation") return null;
   return {
-    document: verdict.facts.canonical,
+    document: verdict.facts.canonical(),
     operationName: body.operationName,
     variables: body.variables,
     operation: operation.name || "mutation",
