@@ -40,6 +40,16 @@ export class CargoCompanyCatalogue {
     return this.entry !== null && this.now() - this.loadedAt < this.options.ttlMs;
   }
 
+  /**
+   * The entry when `get` would answer from memory, counted as a hit; null when `get` would have to
+   * read. Lets a caller holding many lookups answer them without a promise each.
+   */
+  peek(): CatalogueEntry | null {
+    if (this.entry === null || !this.fresh) return null;
+    this.options.onLookup?.("hit");
+    return this.entry;
+  }
+
   /** @param options passed to the load that a miss triggers, so the request that waits sees the call. */
   async get(options?: CallOptions): Promise<CatalogueEntry> {
     if (this.entry !== null && this.fresh) {

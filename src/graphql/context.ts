@@ -5,7 +5,7 @@
  */
 import DataLoader from "dataloader";
 import type { Logger } from "pino";
-import type { CargoCompanyCatalogue } from "../domain/cargo-company-catalogue.js";
+import type { CargoCompanyCatalogue, CatalogueEntry } from "../domain/cargo-company-catalogue.js";
 import type { Limiter } from "../domain/limiter.js";
 import type { PackageRecord } from "../domain/package.js";
 import { MAX_PAGE_SIZE } from "../domain/package-list.js";
@@ -59,6 +59,7 @@ export class GatewayContext {
   readonly effects: RequestEffects = { reachedOms: false, recoverSince: null };
   private packageLoader?: DataLoader<number, PackageRecord | null>;
   private cargoCompanyLoader?: DataLoader<number, CargoCompanyRecord | null>;
+  private catalogueEntry?: CatalogueEntry;
 
   constructor(
     readonly app: AppServices,
@@ -103,6 +104,17 @@ export class GatewayContext {
   /** Forgets a package read earlier in this request (a command changed it); creates no loader for it. */
   forgetPackage(id: number): void {
     this.packageLoader?.clear(id);
+  }
+
+  /**
+   * A cargo company from the shared catalogue when it is in memory: the record, or null when the
+   * catalogue has no such id; `undefined` when the catalogue must be read (use `cargoCompanies`).
+   * One look per request counts as the catalogue hit; a list of packages then resolves its carriers
+   * without a promise each.
+   */
+  cargoCompanyInMemory(id: number): CargoCompanyRecord | null | undefined {
+    this.catalogueEntry ??= this.app.catalogue.peek() ?? undefined;
+    return this.catalogueEntry === undefined ? undefined : (this.catalogueEntry.byId.get(id) ?? null);
   }
 
   /** Cargo companies by id, from the shared catalogue: at most one list read, and none when cached. */

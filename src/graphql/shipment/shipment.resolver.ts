@@ -6,9 +6,16 @@ import { Shipment } from "./shipment.type.js";
 @Resolver(() => Shipment)
 export class ShipmentResolver {
   @FieldResolver(() => CargoCompany, { nullable: true })
-  async cargoCompany(@Root() shipment: Shipment, @Ctx() ctx: GatewayContext): Promise<CargoCompany | null> {
-    if (shipment.cargoCompanyId === null) return null;
-    const record = await ctx.cargoCompanies.load(shipment.cargoCompanyId);
-    return record && CargoCompany.from(record);
+  cargoCompany(
+    @Root() shipment: Shipment,
+    @Ctx() ctx: GatewayContext,
+  ): CargoCompany | null | Promise<CargoCompany | null> {
+    const id = shipment.cargoCompanyId;
+    if (id === null) return null;
+    // Answered in place when the catalogue is in memory: a list of packages then costs no promise per
+    // carrier (most of a long list's garbage otherwise).
+    const known = ctx.cargoCompanyInMemory(id);
+    if (known !== undefined) return known && CargoCompany.from(known);
+    return ctx.cargoCompanies.load(id).then((record) => record && CargoCompany.from(record));
   }
 }

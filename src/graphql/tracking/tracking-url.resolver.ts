@@ -15,16 +15,22 @@ export class TrackingUrlResolver {
     description:
       "The carrier's tracking page for this number; null when no template applies (or there is no tracking number).",
   })
-  async trackingUrl(@Root() shipment: Shipment, @Ctx() ctx: GatewayContext): Promise<string | null> {
+  trackingUrl(
+    @Root() shipment: Shipment,
+    @Ctx() ctx: GatewayContext,
+  ): string | null | Promise<string | null> {
     const { trackingNumber, cargoCompanyId } = shipment;
     if (!trackingNumber || cargoCompanyId === null) return null;
     const urls = ctx.app.trackingUrls;
+    const fill = (template: string | null) =>
+      template === null ? null : fillTrackingUrl(template, trackingNumber);
     // A template configured for the company's id needs no catalogue read at all.
-    let template = urls.templateForId(cargoCompanyId);
-    if (template === null) {
-      const company = await ctx.cargoCompanies.load(cargoCompanyId);
-      template = company && urls.templateFor(company);
-    }
-    return template === null ? null : fillTrackingUrl(template, trackingNumber);
+    const configured = urls.templateForId(cargoCompanyId);
+    if (configured !== null) return fill(configured);
+    const known = ctx.cargoCompanyInMemory(cargoCompanyId);
+    if (known !== undefined) return fill(known && urls.templateFor(known));
+    return ctx.cargoCompanies
+      .load(cargoCompanyId)
+      .then((company) => fill(company && urls.templateFor(company)));
   }
 }
