@@ -13,7 +13,7 @@ export const ROOT = new URL("..", import.meta.url).pathname;
 export const PINNING = existsSync("/usr/bin/taskset") && cpus().length >= 2;
 
 /** The gateway's runtime flags, as the Dockerfile's CMD and `npm start` give them. */
-export const GATEWAY_FLAGS = ["--heap-growing-percent=100"];
+export const GATEWAY_FLAGS = ["--max-semi-space-size=32"];
 
 const children: ChildProcess[] = [];
 

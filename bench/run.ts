@@ -3,12 +3,14 @@
  * facade, in one run on this machine. Loopback only, bounded in time (about two minutes).
  *
  * (a) floor: bare node:http + undici Pool forwarding the command      (bench/floor.ts)
- * (b) gateway: updatePackageShipment with an explicit transitionId    (dist/main.js, production mode)
- * runs interleaved A B A B; the servers under test share core 0, the OMS simulator and autocannon core 1.
- * (c) a query of 50 packages with their cargo companies: OMS calls cold and warm, and throughput
+ * (b) gateway: updatePackageShipment with an explicit transitionId    (dist/oms-graph.mjs, production mode)
+ * (f) the same mutation through a plain Apollo Server facade            (bench/apollo-plain.ts)
+ * runs interleaved A B F A B F; the servers under test share core 0, the OMS simulator and autocannon core 1.
+ * (c) a query of 50 packages with their cargo companies: OMS calls cold and warm (counted at the OMS),
+ *     and throughput next to, in the same run, the plain facade (g) and the gateway reading one
+ *     package per call (h, OMS_PACKAGE_IDS_PARAM empty), interleaved C G H C G H
  * (d) a 500-item bulk call with 20 ms OMS latency, next to its ideal time
  * (e) RSS after load, and start-up time to the first answered request
- * (f) for reference: the same mutation through a plain Apollo Server facade (bench/apollo-plain.ts)
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -133,6 +135,24 @@ async function measure(name: string, pid: number, url: string, body: string): Pr
   };
 }
 
+/** Packages 2000+ start without a shipment; give each of the fifty one, so the query resolves carriers. */
+async function giveShipments(url: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const input = {
+      packageId: String(2000 + i),
+      cargoCompanyId: String(1 + (i % 8)),
+      trackingNumber: `BN${i}`,
+      transitionId: 41,
+    };
+    const res = await request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ query: MUTATION, variables: { input } }),
+    });
+    await res.body.dump();
+  }
+}
+
 async function omsCalls(control: string, url: string, body: string) {
   await (await request(`${control}/reset`)).body.dump();
   const res = await request(url, {
@@ -193,10 +213,13 @@ async function main(): Promise<void> {
   const floorProcess = startNode(["--import", "tsx", "bench/floor.ts", upstream.url as string], {}, 0);
   const floor = await firstJsonLine(floorProcess);
   const gateway = await startGateway(upstream.url as string);
+  const plainProcess = startNode(["--import", "tsx", "bench/apollo-plain.ts", upstream.url as string], {}, 0);
+  const plain = { pid: plainProcess.pid as number, url: (await firstJsonLine(plainProcess)).url as string };
 
-  // Warm both up so the JIT has compiled the hot paths before anything is measured.
+  // Warm all three up so the JIT has compiled the hot paths before anything is measured.
   await load(floor.url as string, MUTATION_BODY, 3);
   await load(gateway.url, MUTATION_BODY, 3);
+  await load(plain.url, MUTATION_BODY, 3);
 
   const samples: Sample[] = [];
   for (let round = 1; round <= 2; round++) {
@@ -206,51 +229,61 @@ async function main(): Promise<void> {
     samples.push(
       await measure(`(b) gateway #${round}`, gateway.child.pid as number, gateway.url, MUTATION_BODY),
     );
+    samples.push(
+      await measure(`(f) plain Apollo Server facade #${round}`, plain.pid, plain.url, MUTATION_BODY),
+    );
   }
   const rssAfterLoad = {
     floorMb: rssMb(floorProcess.pid as number),
     gatewayMb: rssMb(gateway.child.pid as number),
+    facadeMb: rssMb(plain.pid),
   };
   const sum = (prefix: string) =>
     samples.filter((s) => s.name.startsWith(prefix)).reduce((t, s) => t + s.rps, 0);
   const ratio = sum("(b)") / sum("(a)");
-
-  // (f) a plain Apollo Server facade on the same core, after the floor and the gateway are done.
-  const plainProcess = startNode(["--import", "tsx", "bench/apollo-plain.ts", upstream.url as string], {}, 0);
-  const plain = await firstJsonLine(plainProcess);
-  await load(plain.url as string, MUTATION_BODY, 3);
-  const reference = await measure(
-    "(f) plain Apollo Server facade",
-    plainProcess.pid as number,
-    plain.url as string,
-    MUTATION_BODY,
-  );
-  plainProcess.kill("SIGTERM");
-  const referenceRatio = (reference.rps * 2) / sum("(a)");
+  const referenceRatio = sum("(f)") / sum("(a)");
+  const gatewayToFacade = sum("(b)") / sum("(f)");
+  floorProcess.kill("SIGTERM");
 
   // (c) OMS calls of a 50-package query, against an OMS that counts what it receives.
   const countingProcess = startNode(["--import", "tsx", "bench/upstream.ts", "0", "--count"], {}, 1);
   const counting = await firstJsonLine(countingProcess);
   const counted = await startGateway(counting.url as string);
-  // Packages 2000+ start without a shipment; give each one so the query resolves cargo companies.
-  for (let i = 0; i < 50; i++) {
-    const input = {
-      packageId: String(2000 + i),
-      cargoCompanyId: String(1 + (i % 8)),
-      trackingNumber: `BN${i}`,
-      transitionId: 41,
-    };
-    const res = await request(counted.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-      body: JSON.stringify({ query: MUTATION, variables: { input } }),
-    });
-    await res.body.dump();
-  }
+  await giveShipments(counted.url);
   const fiftyBody = JSON.stringify({ query: PACKAGES_QUERY });
   const cold = await omsCalls(counting.control as string, counted.url, fiftyBody);
   const warm = await omsCalls(counting.control as string, counted.url, fiftyBody);
-  const fifty = await measure("(c) 50-package query", counted.child.pid as number, counted.url, fiftyBody);
+  counted.child.kill("SIGTERM");
+  countingProcess.kill("SIGTERM");
+
+  // Its throughput against the fast OMS (recording every request would load the OMS's core), next to
+  // the plain facade and the gateway reading one package per call, in turns.
+  await giveShipments(gateway.url);
+  const oneByOne = await startGateway(upstream.url as string, { OMS_PACKAGE_IDS_PARAM: "" });
+  const fiftyRuns: Array<[string, number, string]> = [
+    ["(c) 50-package query, gateway", gateway.child.pid as number, gateway.url],
+    ["(g) 50-package query, plain facade", plain.pid, plain.url],
+    [
+      "(h) 50-package query, gateway reading one package per call",
+      oneByOne.child.pid as number,
+      oneByOne.url,
+    ],
+  ];
+  for (const [, , url] of fiftyRuns) await load(url, fiftyBody, 3);
+  const fiftySamples: Sample[] = [];
+  for (let round = 1; round <= 2; round++) {
+    for (const [name, pid, url] of fiftyRuns)
+      fiftySamples.push(await measure(`${name} #${round}`, pid, url, fiftyBody));
+  }
+  const fiftySum = (prefix: string) =>
+    fiftySamples.filter((s) => s.name.startsWith(prefix)).reduce((t, s) => t + s.rps, 0);
+  const fifty = {
+    samples: fiftySamples,
+    toFacade: Number((fiftySum("(c)") / fiftySum("(g)")).toFixed(2)),
+    toOneByOne: Number((fiftySum("(c)") / fiftySum("(h)")).toFixed(2)),
+  };
+  oneByOne.child.kill("SIGTERM");
+  plainProcess.kill("SIGTERM");
 
   // (d) one 500-item bulk call against an OMS answering after 20 ms, next to the ideal time.
   const slowProcess = startNode(["--import", "tsx", "bench/upstream.ts", "20"], {}, 1);
@@ -274,8 +307,9 @@ async function main(): Promise<void> {
     connections: CONNECTIONS,
     samples,
     ratio: Number(ratio.toFixed(3)),
-    reference: { ...reference, ratio: Number(referenceRatio.toFixed(3)) },
-    fiftyPackages: { coldOmsCalls: cold, warmOmsCalls: warm, throughput: fifty },
+    referenceRatio: Number(referenceRatio.toFixed(3)),
+    gatewayToFacade: Number(gatewayToFacade.toFixed(3)),
+    fiftyPackages: { coldOmsCalls: cold, warmOmsCalls: warm, ...fifty },
     bulk,
     rssAfterLoad,
     startupMs,
@@ -285,7 +319,7 @@ async function main(): Promise<void> {
   writeFileSync(`${ROOT}${file}`, `${JSON.stringify(report, null, 2)}\n`);
 
   const rows = samples
-    .concat(reference, fifty)
+    .concat(fiftySamples)
     .map((s) => `| ${s.name} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpuUsPerRequest} | ${s.errors} |`);
   process.stdout.write(
     [
@@ -294,11 +328,12 @@ async function main(): Promise<void> {
       "|---|---|---|---|---|---|",
       ...rows,
       "",
-      `ratio (b)/(a): ${ratio.toFixed(3)}; plain Apollo Server facade (f)/(a): ${referenceRatio.toFixed(3)}`,
+      `ratio (b)/(a): ${ratio.toFixed(3)}; plain Apollo Server facade (f)/(a): ${referenceRatio.toFixed(3)}; (b)/(f): ${gatewayToFacade.toFixed(3)}`,
       `50-package query OMS calls: cold ${JSON.stringify(cold.byRoute)}, warm ${JSON.stringify(warm.byRoute)}`,
+      `50-package query by req/s: gateway / plain facade (c)/(g) ${fifty.toFacade}; gateway / one package per call (c)/(h) ${fifty.toOneByOne}`,
       `RSS after load: floor ${rssAfterLoad.floorMb} MB, gateway ${rssAfterLoad.gatewayMb} MB (${(
         rssAfterLoad.gatewayMb / rssAfterLoad.floorMb
-      ).toFixed(2)}×)`,
+      ).toFixed(2)}×), plain facade ${rssAfterLoad.facadeMb} MB`,
       `start-up to first answered request: ${startupMs} ms`,
       `500-item bulk call, OMS latency 20 ms, BULK_CONCURRENCY 8: ${bulk.wallMs} ms (ideal ${bulk.idealMs} ms, ${bulk.results})`,
       `written to ${file}`,

@@ -3,7 +3,10 @@ import type { CargoCompanyRecord } from "../../domain/ports.js";
 
 // An entity of the supergraph: other subgraphs may reference it by id and add fields to it.
 @Directive('@key(fields: "id")')
-@ObjectType("CargoCompany", { description: "A cargo (shipping) company known to the OMS." })
+@ObjectType("CargoCompany", {
+  simpleResolvers: true,
+  description: "A cargo (shipping) company known to the OMS.",
+})
 export class CargoCompany {
   @Field(() => ID, { description: "The OMS id of the cargo company." })
   id!: string;

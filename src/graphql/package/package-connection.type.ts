@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { Package } from "./package.type.js";
 
-@ObjectType("PackageEdge", { description: "A package and its place in the list." })
+@ObjectType("PackageEdge", { simpleResolvers: true, description: "A package and its place in the list." })
 export class PackageEdge {
   @Field(() => String, { description: "Opaque: pass it as `after` to continue after this package." })
   cursor!: string;
@@ -10,7 +10,7 @@ export class PackageEdge {
   node!: Package;
 }
 
-@ObjectType("PageInfo", { description: "Where a page of a list ends." })
+@ObjectType("PageInfo", { simpleResolvers: true, description: "Where a page of a list ends." })
 export class PageInfo {
   @Field(() => Boolean, { description: "True when more items follow this page." })
   hasNextPage!: boolean;
@@ -22,7 +22,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType("PackageConnection", { description: "A page of the package list." })
+@ObjectType("PackageConnection", { simpleResolvers: true, description: "A page of the package list." })
 export class PackageConnection {
   @Field(() => [PackageEdge])
   edges!: PackageEdge[];

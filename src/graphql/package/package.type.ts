@@ -6,6 +6,7 @@ import { PackageStatus, toGraphQLStatus } from "./package-status.enum.js";
 // An entity of the supergraph: other subgraphs may reference it by id and add fields to it.
 @Directive('@key(fields: "id")')
 @ObjectType("Package", {
+  simpleResolvers: true,
   description: "A packaging order: the part of an order that is packed and shipped together.",
 })
 export class Package {

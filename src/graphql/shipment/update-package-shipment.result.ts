@@ -12,7 +12,7 @@ export abstract class MutationError {
   message!: string;
 }
 
-@ObjectType("FieldError", { description: "One problem with one input field." })
+@ObjectType("FieldError", { simpleResolvers: true, description: "One problem with one input field." })
 export class FieldError {
   @Field(() => [String], {
     description:
@@ -35,6 +35,7 @@ export class FieldError {
 }
 
 @ObjectType("ValidationError", {
+  simpleResolvers: true,
   implements: MutationError,
   description: "The input was refused; nothing was changed.",
 })
@@ -53,6 +54,7 @@ export class ValidationError extends MutationError {
 }
 
 @ObjectType("CommandRejected", {
+  simpleResolvers: true,
   implements: MutationError,
   description: "The OMS refused to run the command, e.g. because the package is in another status or locked.",
 })
@@ -76,7 +78,10 @@ export class CommandRejected extends MutationError {
   }
 }
 
-@ObjectType("ShipmentUpdated", { description: "The OMS accepted the new shipment details." })
+@ObjectType("ShipmentUpdated", {
+  simpleResolvers: true,
+  description: "The OMS accepted the new shipment details.",
+})
 export class ShipmentUpdated {
   /** The union member's name, for logs and metrics (class names do not survive bundling). */
   get typename(): "ShipmentUpdated" {
@@ -103,6 +108,7 @@ export class ShipmentUpdated {
 }
 
 @ObjectType("CommandFailed", {
+  simpleResolvers: true,
   implements: MutationError,
   description:
     "A bulk item that could not be completed because the OMS could not be asked or did not answer.",
