@@ -34,6 +34,9 @@ const PACKAGE_ARGUMENTS: Record<string, (args: Record<string, unknown>) => unkno
       : [],
 };
 
+// Private: what a field naming no packages notes; shared, never written to.
+const NO_PACKAGES: string[] = [];
+
 // Private: a field is instrumented once, however many schemas share its resolver.
 const instrumented = new WeakSet<Resolver>();
 
@@ -66,7 +69,7 @@ function instrument(
 ): Resolver {
   const tracer = () => trace.getTracer(TRACER_NAME);
   return (source, args, ctx, info) => {
-    const packageIds = packagesOf ? idsOf(packagesOf(args)) : [];
+    const packageIds = packagesOf ? idsOf(packagesOf(args)) : NO_PACKAGES;
     if (packageIds.length > 0) ctx.stats.notePackages(packageIds);
     if (!tracingOn()) return resolve(source, args, ctx, info);
     return tracer().startActiveSpan(name, (span) => {

@@ -34,14 +34,16 @@ export class Package {
   orderNumber!: string | null;
 
   static from(record: PackageRecord): Package {
-    return Object.assign(new Package(), {
-      id: String(record.id),
-      number: record.number,
-      status: toGraphQLStatus(record.status),
-      statusName: record.statusName,
-      shipment: record.shipment && Shipment.from(record.shipment),
-      label: record.label && ShippingLabel.from(record.label),
-      orderNumber: record.orderNumber,
-    });
+    // Assigned field by field: a list of packages makes many of these, and a literal copied in with
+    // Object.assign would be one more object each.
+    const pkg = new Package();
+    pkg.id = String(record.id);
+    pkg.number = record.number;
+    pkg.status = toGraphQLStatus(record.status);
+    pkg.statusName = record.statusName;
+    pkg.shipment = record.shipment && Shipment.from(record.shipment);
+    pkg.label = record.label && ShippingLabel.from(record.label);
+    pkg.orderNumber = record.orderNumber;
+    return pkg;
   }
 }

@@ -23,7 +23,11 @@ export class Shipment {
   cargoCompanyId!: number | null;
 
   static from(shipment: DomainShipment): Shipment {
-    return Object.assign(new Shipment(), shipment);
+    const made = new Shipment();
+    made.trackingNumber = shipment.trackingNumber;
+    made.queryNumber = shipment.queryNumber;
+    made.cargoCompanyId = shipment.cargoCompanyId;
+    return made;
   }
 }
 
