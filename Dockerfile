@@ -43,9 +43,9 @@ EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node receives SIGTERM directly (exec form, no shell), so the gateway drains before it exits.
-# The gateway's live heap is small and steady, but it allocates fast: a 50-package query makes some
-# 450 KB of short-lived objects. With young-generation semi-spaces of up to 32 MB (V8 picks 16 at most),
-# a scavenge runs about a quarter as often and far less of a request still in flight is promoted to
-# the old generation: about a third more 50-package queries per second and 5-8% less CPU per mutation,
-# for some 40-80 MB more RSS under load (see the README's Benchmarks).
+# The gateway's live heap is small and steady, but it allocates fast (about 275 KB of short-lived
+# objects per 50-package query). With young-generation semi-spaces of up to 32 MB (V8 picks 16 at most)
+# it scavenges half as often and promotes less of what requests in flight hold: about a quarter more
+# 50-package queries per second, the mutation unchanged, for some 30-90 MB more RSS under load (see the
+# README's Benchmarks). Drop the flag where memory is tighter than CPU.
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=32", "dist/oms-graph.mjs"]
