@@ -74,11 +74,7 @@ export class GatewayClient {
       { query: MUTATION, operationName: "ImportShipments", variables: { inputs: [] } },
       key,
     );
-    if ("failure" in reply) return "unreachable";
-    if (reply.status === 422 || reply.status === 409) return true;
-    // Through a federation router the refusal arrives as a 200 with the gateway's code kept.
-    if (reply.status === 200) return heldCodeIn(reply.text);
-    return "unreachable";
+    return "failure" in reply ? "unreachable" : keyHeldIn(reply);
   }
 
   /**
@@ -196,5 +192,22 @@ export function heldCodeIn(text: string): boolean {
     return code === "IDEMPOTENCY_KEY_REUSED" || code === "IDEMPOTENCY_KEY_IN_PROGRESS";
   } catch {
     return false;
+  }
+}
+
+/**
+ * What the answer to the empty probe under a key says: held (a refusal for the key, as the gateway's
+ * 409/422 or relayed by a router as a 200 with the code kept), free (the empty request ran: a 200 with
+ * its empty list), or neither. Anything else, a router's own error in a 200 included, proves nothing,
+ * and reading it as "free" would send the rows again under a new key while the first may still run.
+ */
+export function keyHeldIn(reply: Reply): boolean | "unreachable" {
+  if (reply.status === 422 || reply.status === 409 || heldCodeIn(reply.text)) return true;
+  if (reply.status !== 200) return "unreachable";
+  try {
+    const body = JSON.parse(reply.text) as GraphQLBody<{ updatePackageShipments?: unknown }>;
+    return Array.isArray(body.data?.updatePackageShipments) ? false : "unreachable";
+  } catch {
+    return "unreachable";
   }
 }

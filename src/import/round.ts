@@ -82,7 +82,7 @@ export class Round {
         continue;
       }
       if (holds) {
-        await this.send(chunk, members as Work[]);
+        await this.send(chunk, members as Work[], true);
       } else {
         for (const m of members)
           if (m !== undefined && this.journal.rows.get(m.row.key)?.inFlight === chunk) toVerify.push(m);
@@ -94,7 +94,7 @@ export class Round {
       if (record?.outcome?.state === "done") continue;
       if (record?.outcome?.state === "verify" || (record === undefined && this.parts.verifyUnknown))
         toVerify.push(w);
-      else if (!toVerify.includes(w)) toSend.push(w);
+      else toSend.push(w);
     }
     toSend.push(...(await this.verify(toVerify)));
     toSend.sort((a, b) => a.row.line - b.row.line);
@@ -159,8 +159,11 @@ export class Round {
     return unapplied;
   }
 
-  /** Sends one chunk under `key`, journaled before and after. */
-  private async send(key: string, chunk: Work[]): Promise<void> {
+  /**
+   * Sends one chunk under `key`, journaled before and after.
+   * @param replay the gateway holds `key` from an earlier send whose outcome is open
+   */
+  private async send(key: string, chunk: Work[], replay = false): Promise<void> {
     await this.journal.sending(
       key,
       chunk.map((w) => w.row.key),
@@ -170,7 +173,9 @@ export class Round {
       chunk.map((w) => w.input),
     );
     this.parts.stats.calls++;
-    if (attempt.kind === "lost") {
+    // A replay that was not sent settles nothing: the first send under the key may have run. Left in
+    // flight too, so the key is asked about again rather than given up for a new one.
+    if (attempt.kind === "lost" || (replay && attempt.kind === "notSent")) {
       // Left in flight: the next round asks whether the gateway holds the key, or reads.
       this.reason = attempt.reason;
       return;
