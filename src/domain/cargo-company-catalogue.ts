@@ -52,10 +52,8 @@ export class CargoCompanyCatalogue {
 
   /** @param options passed to the load that a miss triggers, so the request that waits sees the call. */
   async get(options?: CallOptions): Promise<CatalogueEntry> {
-    if (this.entry !== null && this.fresh) {
-      this.options.onLookup?.("hit");
-      return this.entry;
-    }
+    const cached = this.peek();
+    if (cached !== null) return cached;
     this.refreshing ??= this.refresh(options).finally(() => {
       this.refreshing = null;
     });

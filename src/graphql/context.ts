@@ -107,14 +107,14 @@ export class GatewayContext {
   }
 
   /**
-   * A cargo company from the shared catalogue when it is in memory: the record, or null when the
-   * catalogue has no such id; `undefined` when the catalogue must be read (use `cargoCompanies`).
-   * One look per request counts as the catalogue hit; a list of packages then resolves its carriers
-   * without a promise each.
+   * `then` applied to a cargo company (null when the OMS has no such id): in place when the shared
+   * catalogue is in memory, so a list of packages resolves its carriers without a promise each (one
+   * look per request counts as the catalogue hit); else once `cargoCompanies` has read it.
    */
-  cargoCompanyInMemory(id: number): CargoCompanyRecord | null | undefined {
+  withCargoCompany<T>(id: number, then: (record: CargoCompanyRecord | null) => T): T | Promise<T> {
     this.catalogueEntry ??= this.app.catalogue.peek() ?? undefined;
-    return this.catalogueEntry === undefined ? undefined : (this.catalogueEntry.byId.get(id) ?? null);
+    if (this.catalogueEntry !== undefined) return then(this.catalogueEntry.byId.get(id) ?? null);
+    return this.cargoCompanies.load(id).then(then);
   }
 
   /** Cargo companies by id, from the shared catalogue: at most one list read, and none when cached. */

@@ -12,10 +12,6 @@ export class ShipmentResolver {
   ): CargoCompany | null | Promise<CargoCompany | null> {
     const id = shipment.cargoCompanyId;
     if (id === null) return null;
-    // Answered in place when the catalogue is in memory: a list of packages then costs no promise per
-    // carrier (most of a long list's garbage otherwise).
-    const known = ctx.cargoCompanyInMemory(id);
-    if (known !== undefined) return known && CargoCompany.from(known);
-    return ctx.cargoCompanies.load(id).then((record) => record && CargoCompany.from(record));
+    return ctx.withCargoCompany(id, (record) => record && CargoCompany.from(record));
   }
 }

@@ -27,10 +27,6 @@ export class TrackingUrlResolver {
     // A template configured for the company's id needs no catalogue read at all.
     const configured = urls.templateForId(cargoCompanyId);
     if (configured !== null) return fill(configured);
-    const known = ctx.cargoCompanyInMemory(cargoCompanyId);
-    if (known !== undefined) return fill(known && urls.templateFor(known));
-    return ctx.cargoCompanies
-      .load(cargoCompanyId)
-      .then((company) => fill(company && urls.templateFor(company)));
+    return ctx.withCargoCompany(cargoCompanyId, (company) => fill(company && urls.templateFor(company)));
   }
 }
