@@ -15,19 +15,9 @@ import {
 import { readTracing } from "./config-tracing.js";
 import type { Config, JwtConfig, NodeEnv, OmsConfig } from "./config-types.js";
 import { deepFreeze, type Env, Parser, withoutCredentials } from "./config-values.js";
-import type { TransitionConfig } from "./domain/shipment.js";
 
-export {
-  BODY_BYTES_FOR_DOCUMENT,
-  BODY_BYTES_PER_BULK_ITEM,
-  DEFAULT_PACKAGE_FILTER_PARAMS,
-  defaultMaxBodyBytes,
-  MIN_SECRET_LENGTH,
-  type PackageFilterParams,
-  parseStatusMap,
-  parseTransitions,
-} from "./config-rules.js";
-export type { Config, JwtConfig, NodeEnv, OmsConfig, TransitionConfig };
+export { DEFAULT_PACKAGE_FILTER_PARAMS } from "./config-rules.js";
+export type { Config, JwtConfig };
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -27,7 +27,7 @@ const REJECTION_CODES: ReadonlySet<string> = new Set([
  * validates a label object on every call, and the per-request series are observed three times a
  * request, so each child is made once and kept.
  */
-function childrenBy<Child>(labels: (...values: string[]) => Child): (...values: string[]) => Child {
+export function childrenBy<Child>(labels: (...values: string[]) => Child): (...values: string[]) => Child {
   const children = new Map<string, Child>();
   return (...values) => {
     const key = values.join("\u0001");

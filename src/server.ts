@@ -11,7 +11,7 @@ import type { AppServices } from "./graphql/context.js";
 import { type Endpoint, healthEndpoint } from "./http/endpoints.js";
 import { parseTarget, type RequestTarget, sendError, sendJson } from "./http/io.js";
 import { createMetricsServer } from "./http/metrics-endpoint.js";
-import { logRequest, type RequestLine } from "./http/request-log.js";
+import { GRAPHQL_PATHS, logRequest, type RequestLine } from "./http/request-log.js";
 import { inRequestSpan, traceIdOf } from "./http/request-span.js";
 import type { Logger } from "./logger.js";
 import type { OmsHttp } from "./oms/http.js";
@@ -31,9 +31,6 @@ export interface GatewayServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** The paths that run GraphQL: refused during the drain, before anything reaches the OMS. */
-const GRAPHQL_PATHS = new Set(["/graphql", "/subgraph"]);
-
 export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GatewayServer> {
   const parts = await composeGateway(config, deps);
   const { log, app } = parts;

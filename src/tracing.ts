@@ -6,7 +6,7 @@
  *
  * The spans themselves are started where their work is, through @opentelemetry/api: the HTTP
  * request (http/request-span.ts), the GraphQL operation and the resolvers that may call the OMS
- * (graphql/tracing.ts), and each OMS call (oms/call-trace.ts).
+ * (graphql/http-request.ts, graphql/instrumented-fields.ts), and each OMS call (oms/call-trace.ts).
  */
 import { context, propagation, trace } from "@opentelemetry/api";
 import type { TracingConfig } from "./config-tracing.js";

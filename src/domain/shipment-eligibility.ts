@@ -6,7 +6,7 @@ import type { PackageStatus } from "./package.js";
 import type { TransitionConfig } from "./shipment.js";
 
 /** The statuses in which the OMS accepts the command (Akinon's documentation of the command). */
-export const SHIPMENT_UPDATABLE_STATUSES: ReadonlySet<PackageStatus> = new Set<PackageStatus>([
+const SHIPMENT_UPDATABLE_STATUSES: ReadonlySet<PackageStatus> = new Set<PackageStatus>([
   "packed",
   "shipped",
   "delivered",

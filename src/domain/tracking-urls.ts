@@ -41,12 +41,10 @@ export interface TrackingUrlOverrides {
   byId: ReadonlyMap<number, string>;
 }
 
-export const NO_TRACKING_URL_OVERRIDES: TrackingUrlOverrides = { byCode: new Map(), byId: new Map() };
-
 export class TrackingUrls {
   private readonly byCode: ReadonlyMap<string, string>;
 
-  constructor(private readonly overrides: TrackingUrlOverrides = NO_TRACKING_URL_OVERRIDES) {
+  constructor(private readonly overrides: TrackingUrlOverrides) {
     this.byCode = new Map([...DEFAULT_TRACKING_URL_TEMPLATES, ...overrides.byCode]);
   }
 

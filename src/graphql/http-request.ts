@@ -173,7 +173,7 @@ const SIMPLE_CONTENT_TYPES = new Set([
  * named; null when that is ambiguous or absent (Apollo then refuses the request). Its name is ""
  * when anonymous.
  */
-export function operationOf(
+function operationOf(
   facts: DocumentFacts,
   operationName: unknown,
 ): { name: string; type: OperationTypeNode } | null {

@@ -20,15 +20,15 @@ import { MAX_LOGGED_PACKAGES } from "./request-stats.js";
 
 type Resolver = GraphQLFieldResolver<unknown, GatewayContext>;
 
-/** Where a root field's arguments name packages: `args` to the ids. */
+/** Where a root field's arguments name packages ("Type.field"): `args` to the ids. */
 const PACKAGE_ARGUMENTS: Record<string, (args: Record<string, unknown>) => unknown[]> = {
-  package: (args) => [args.id],
-  updatePackageShipment: (args) => [isObject(args.input) ? args.input.packageId : undefined],
-  updatePackageShipments: (args) =>
+  "Query.package": (args) => [args.id],
+  "Mutation.updatePackageShipment": (args) => [isObject(args.input) ? args.input.packageId : undefined],
+  "Mutation.updatePackageShipments": (args) =>
     Array.isArray(args.inputs)
       ? args.inputs.map((input) => (isObject(input) ? input.packageId : undefined))
       : [],
-  _entities: (args) =>
+  "Query._entities": (args) =>
     Array.isArray(args.representations)
       ? args.representations.map((r) => (isObject(r) && r.__typename === "Package" ? r.id : undefined))
       : [],
@@ -55,7 +55,8 @@ export function instrumentFields(schema: GraphQLSchema, fields: readonly string[
       if (field === undefined) throw new Error(`instrumentFields: ${name} is not a field.`);
       const resolve = field.resolve as Resolver | undefined;
       if (resolve === undefined || instrumented.has(resolve)) continue;
-      const wrapped = instrument(`${typeName}.${field.name}`, resolve, PACKAGE_ARGUMENTS[field.name]);
+      const path = `${typeName}.${field.name}`;
+      const wrapped = instrument(path, resolve, PACKAGE_ARGUMENTS[path]);
       instrumented.add(wrapped);
       field.resolve = wrapped as GraphQLFieldResolver<unknown, unknown>;
     }

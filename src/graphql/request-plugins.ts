@@ -49,7 +49,7 @@ export function badRequestCode(error: GraphQLError): string | null {
 }
 
 /** The stable code of an error as callers see it in `extensions.code`. */
-export function codeOf(error: GraphQLError): string {
+function codeOf(error: GraphQLError): string {
   const original = unwrapResolverError(error);
   if (original instanceof OmsError) return original.code;
   const code = error.extensions?.code;

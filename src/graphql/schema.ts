@@ -28,7 +28,7 @@ export const resolvers = [
  * The fields whose resolvers may call the OMS: the root fields, and the lazy reads of a result. Each
  * run of one is a span under the operation's.
  */
-export const OMS_FIELDS = ["Query.*", "Mutation.*", "ShipmentUpdated.package", "Shipment.cargoCompany"];
+const OMS_FIELDS = ["Query.*", "Mutation.*", "ShipmentUpdated.package", "Shipment.cargoCompany"];
 
 let cached: GraphQLSchema | undefined;
 

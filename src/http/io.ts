@@ -70,7 +70,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** A GraphQL-shaped error body for answers given before GraphQL runs. */
-export function graphqlError(message: string, code: string): { errors: object[] } {
+function graphqlError(message: string, code: string): { errors: object[] } {
   return { errors: [{ message, extensions: { code } }] };
 }
 

@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 
+/** The endpoints that answer GraphQL (traced, counted by operation, refused while draining). */
+export const GRAPHQL_PATHS: ReadonlySet<string> = new Set(["/graphql", "/subgraph"]);
+
 /** What the router knows of a request when its answer is written. */
 export interface RequestLine {
   path: string;
@@ -27,7 +30,7 @@ export function logRequest(
 ): void {
   const ms = performance.now() - started;
   const stats = res.locals?.stats;
-  if (path === "/graphql" || path === "/subgraph") {
+  if (GRAPHQL_PATHS.has(path)) {
     metrics.observeHttpRequest(path, stats?.operationType ?? "none", res.statusCode, ms / 1000);
     // Errors GraphQL answered are counted as Apollo gives them; these were answered before it ran.
     if (res.refusedWith !== undefined) metrics.recordGraphQLError(res.refusedWith);

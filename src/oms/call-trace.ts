@@ -41,10 +41,11 @@ export function routeTemplate(path: string): string {
 /** Runs one try of an OMS call inside its span, and logs it at debug. */
 export function traceCall(
   options: CallTraceOptions,
-  call: CallTry,
+  describeTry: () => CallTry,
   send: () => Promise<OmsResponse>,
 ): Promise<OmsResponse> {
   if (!tracingOn() && !options.log?.isLevelEnabled("debug")) return send();
+  const call = describeTry();
   const template = options.prefix + routeTemplate(call.path);
   const started = performance.now();
   return trace

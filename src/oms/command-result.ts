@@ -76,7 +76,7 @@ export function errorForStatus(res: OmsResponse): OmsAnswerError {
     return new OmsAnswerError("OMS_UNAUTHORIZED", "The gateway's OMS credentials were refused.", { status });
   }
   if (status === 429) {
-    const retryAfterSeconds = parseRetryAfter(header(res, "retry-after"));
+    const retryAfterSeconds = retryAfterOf(res);
     return new OmsAnswerError("OMS_RATE_LIMITED", "The OMS is rate limiting the gateway; try again later.", {
       status,
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
@@ -124,6 +124,11 @@ function invalidFrom(res: OmsResponse): InvalidCommand {
 function header(res: OmsResponse, name: string): string | null {
   const value = res.headers[name];
   return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/** The answer's `Retry-After`, in seconds (see `parseRetryAfter`). */
+export function retryAfterOf(res: OmsResponse): number | undefined {
+  return parseRetryAfter(header(res, "retry-after"));
 }
 
 /**

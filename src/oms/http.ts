@@ -107,7 +107,7 @@ export class OmsHttp {
   }
 
   private noteAnswer(status: number): void {
-    if (status < 500 && status !== 401 && status !== 403) this.lastHealthyAnswerAt = Date.now();
+    if (isHealthyAnswer(status)) this.lastHealthyAnswerAt = Date.now();
   }
 
   /** Connections and queue of the pool, for tests and metrics. */
@@ -228,3 +228,8 @@ function deadlinePassed(): Error {
 
 /** What the OMS client needs of a transport: OmsHttp itself, or OmsHttp behind ResilientOms. */
 export type OmsTransport = Pick<OmsHttp, "send" | "origin" | "prefix">;
+
+/** An answer that shows the OMS up and taking the gateway's credentials: not a 5xx, 401 or 403. */
+export function isHealthyAnswer(status: number): boolean {
+  return status < 500 && status !== 401 && status !== 403;
+}

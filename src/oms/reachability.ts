@@ -7,7 +7,7 @@
  * when no traffic reaches a replica marked not ready.
  */
 import type { BreakerState } from "./breaker.js";
-import type { OmsHttp, OmsTransport } from "./http.js";
+import { isHealthyAnswer, type OmsHttp, type OmsTransport } from "./http.js";
 
 const RECENT_MS = 30_000;
 const PROBE_INTERVAL_MS = 5_000;
@@ -36,7 +36,7 @@ export function omsReachability({ http, oms }: ReachabilityDeps): OmsReachabilit
     lastProbeAt = Date.now();
     probe = oms
       .send("GET", PROBE_PATH, "probe", null, { once: true })
-      .then((res) => res.status < 500 && res.status !== 401 && res.status !== 403)
+      .then((res) => isHealthyAnswer(res.status))
       .catch(() => false)
       .then((ok) => {
         lastProbeResult = ok;

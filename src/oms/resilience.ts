@@ -18,7 +18,7 @@ import { OmsError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import { CircuitBreaker, isBrokenCircuitError } from "./breaker.js";
 import { type CallTraceOptions, traceCall } from "./call-trace.js";
-import { parseRetryAfter } from "./command-result.js";
+import { retryAfterOf } from "./command-result.js";
 import type { OmsHttp, OmsResponse } from "./http.js";
 import type { OmsCall, OmsCallOptions } from "./telemetry.js";
 
@@ -137,14 +137,15 @@ export class ResilientOms {
     deadline: number,
     attempt = 0,
   ): Promise<OmsResponse> {
-    const tried = {
+    // Described only when the try is traced or logged.
+    const tried = () => ({
       method,
       path,
       route,
       attempt,
       breaker: this.breaker.state,
       requestId: options?.requestId,
-    };
+    });
     return traceCall(this.trace, tried, () => this.tryOnce(method, path, route, body, options, deadline));
   }
 
@@ -207,8 +208,7 @@ function pausesWithin(deadline: number): IBackoffFactory<IRetryBackoffContext<un
 
 function retryAfterMs(res: OmsResponse): number | undefined {
   if (res.status !== 429) return undefined;
-  const header = res.headers["retry-after"];
-  const seconds = parseRetryAfter(Array.isArray(header) ? (header[0] ?? null) : (header ?? null));
+  const seconds = retryAfterOf(res);
   return seconds === undefined ? undefined : seconds * 1000;
 }
 

@@ -5,7 +5,7 @@
  */
 import { Histogram, type Registry } from "prom-client";
 import type { CallOptions, OmsCallRecord } from "../domain/ports.js";
-import { SECONDS } from "../metrics.js";
+import { childrenBy, SECONDS } from "../metrics.js";
 
 export type OmsCall = {
   route: "command" | "package" | "packages" | "cargo_companies" | "probe";
@@ -27,18 +27,11 @@ export function omsCallCounter(registry: Registry): (record: OmsCallRecord) => v
     buckets: SECONDS,
     registers: [registry],
   });
-  const children = new Map<string, Histogram.Internal<"route" | "status">>();
+  const child = childrenBy((route, status) => histogram.labels(route, status));
   return (record) => {
     // Only this module makes these records: see `OmsHttp.send`.
     const call = record as OmsCall;
-    const status = call.status === null ? "none" : String(call.status);
-    const key = `${call.route} ${status}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = histogram.labels(call.route, status);
-      children.set(key, child);
-    }
-    child.observe(call.ms / 1000);
+    child(call.route, call.status === null ? "none" : String(call.status)).observe(call.ms / 1000);
   };
 }
 
