@@ -11,12 +11,13 @@ import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEMO_OMS_TOKEN } from "../src/simulator/demo-data.js";
 import { Service } from "./processes.js";
 import { composeSupergraph } from "./supergraph.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The simulator's token, and the key a caller may use on a replica's own /graphql. */
-export const OMS_TOKEN = "demo-oms-token";
+export const OMS_TOKEN = DEMO_OMS_TOKEN;
 export const DEMO_API_KEY = "cluster-demo-api-key-0001";
 
 export interface ClusterOptions {

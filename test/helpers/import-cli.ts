@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseCsv } from "csv-parse/sync";
 import { afterEach, beforeEach, expect } from "vitest";
+import type { RowResult } from "../../src/import/results.js";
 import { type Harness, startHarness } from "./harness.js";
 import { type Expected, SIMULATOR } from "./import-data.js";
 
@@ -62,14 +63,11 @@ export function cliEnv(h: Harness, extra: Record<string, string> = {}): Record<s
   };
 }
 
-export interface ResultRow {
-  line: number;
-  packageId: string;
-  result: string;
-  code: string;
-  message: string;
-  outcomeKnown: boolean;
-}
+/** A result file's row as read back; the file's own header is checked in `readResults`. */
+export type ResultRow = Pick<
+  RowResult,
+  "line" | "packageId" | "result" | "code" | "message" | "outcomeKnown"
+>;
 
 export async function readResults(path: string): Promise<ResultRow[]> {
   const [header, ...records] = parseCsv(await readFile(path, "utf8")) as string[][];
